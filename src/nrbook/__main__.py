@@ -1,0 +1,5 @@
+"""Run nrbook as ``python -m nrbook``."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,157 @@
+"""The ``nrbook`` command: build, check, and the editors' other tools."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .diagnostics import BuildFailed, Diagnostics
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+EPILOG = """\
+exit codes: 0 success; 1 problems in the sources (each printed as path:line: message);
+            2 wrong command line; 3 internal error (a bug in nrbook: please report it)
+
+examples:
+  nrbook build                                  build every format from content/ into dist/
+  nrbook build --format pdf --strict            only the PDF; warnings fail the build
+  nrbook build --source ../shared/corpus/guide-v1 --config tests/corpus/guide-v1.toml
+  nrbook check                                  validate the sources, write nothing
+"""
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    from .writers import WRITERS
+
+    names = tuple(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
+    unknown = [n for n in names if n not in WRITERS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {', '.join(unknown) or value!r}; choose among {', '.join(WRITERS)}")
+    return names
+
+
+def _source_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", type=Path, default=Path("content"), metavar="DIR",
+                        help="folder of the Markdown sources (default: content/)")
+    parser.add_argument("--config", type=Path, default=None, metavar="FILE",
+                        help="book configuration (default: DIR/book.toml)")
+    parser.add_argument("--strict", action="store_true",
+                        help="treat every warning as an error")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nrbook",
+        description="Publish the Guide de bonnes pratiques numérique responsable from Markdown "
+                    "sources: one HTML book, a printable PDF, one-page practice sheets.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"nrbook {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    build = commands.add_parser(
+        "build", help="build the book in every format (or those given with --format)",
+        description="Load, validate and render the sources, then write each requested format. "
+                    "Nothing is written if the sources have errors.",
+        epilog="examples:\n  nrbook build\n  nrbook build --format html,pdf --out public/\n"
+               "  nrbook build --source ../shared/corpus/guide-v1 --config tests/corpus/guide-v1.toml",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    _source_arguments(build)
+    build.add_argument("--out", type=Path, default=Path("dist"), metavar="DIR",
+                       help="output folder (default: dist/)")
+    build.add_argument("--format", type=_formats, default=(), metavar="LIST",
+                       help="comma-separated formats among html, pdf (default: all)")
+    build.add_argument("--profile", choices=["eco"], default="",
+                       help="eco: ink-saving print profile, no background fills")
+    build.add_argument("-v", "--verbose", action="store_true", help="say what each step did")
+    build.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+
+    check = commands.add_parser(
+        "check", help="validate the sources and report every problem; write nothing",
+        description="Load, validate and render the sources in memory, and print every problem "
+                    "as path:line: message. Exit 1 if there is an error.",
+        epilog="example:\n  nrbook check --source content/",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    _source_arguments(check)
+    check.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    return parser
+
+
+def report(diagnostics: Diagnostics, stream=sys.stderr) -> None:
+    for problem in diagnostics.sorted():
+        print(problem.format(), file=stream)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    arguments = parser.parse_args(argv)
+    if arguments.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return _run(arguments)
+    except BuildFailed as failure:
+        report(failure.diagnostics)
+        errors = len(failure.diagnostics.errors)
+        print(f"nrbook: {errors} error{'s' if errors != 1 else ''}; nothing was written",
+              file=sys.stderr)
+        return EXIT_CONTENT
+    except KeyboardInterrupt:
+        print("nrbook: interrupted; previous outputs are unchanged", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug of nrbook, not a mistake of the user
+        if _debug_requested():
+            raise
+        print(f"nrbook: internal error: {type(error).__name__}: {error}\n"
+              "This is a bug in nrbook; set NRBOOK_DEBUG=1 for the full trace and report it.",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _debug_requested() -> bool:
+    return bool(os.environ.get("NRBOOK_DEBUG"))
+
+
+def _run(arguments: argparse.Namespace) -> int:
+    from .pipeline import BuildOptions, build, prepare
+
+    diagnostics = Diagnostics(strict=arguments.strict)
+    started = time.perf_counter()
+    if arguments.command == "check":
+        options = BuildOptions(source=arguments.source, config=arguments.config, strict=arguments.strict)
+        _, book, _ = prepare(options, diagnostics)
+        report(diagnostics)
+        if not arguments.quiet:
+            print(f"nrbook: {len(book.themes)} themes, {len(book.sheets)} sheets, "
+                  f"{len(book.front) + len(book.back)} chapters: no error"
+                  + (f", {len(diagnostics.warnings)} warnings" if diagnostics.warnings else ""),
+                  file=sys.stderr)
+        return EXIT_OK
+
+    options = BuildOptions(source=arguments.source, config=arguments.config, out=arguments.out,
+                           formats=arguments.format, strict=arguments.strict,
+                           verbose=arguments.verbose, profile=arguments.profile)
+    written = build(options, diagnostics)
+    report(diagnostics)
+    if not arguments.quiet:
+        for path in written:
+            size = path.stat().st_size
+            print(f"wrote {_shown(path)} ({_size(size)})", file=sys.stderr)
+        print(f"nrbook: built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return EXIT_OK
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.2f} MB"

@@ -1,0 +1,134 @@
+"""The pipeline: load → validate → render → write each format, with one build context."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from markupsafe import Markup
+
+from . import __version__
+from .config import BookConfig, load_config
+from .diagnostics import BuildFailed, Diagnostics
+from .load import load_book
+from .model import Book
+from .output import OutputStage
+from .render import RenderedBook, layout_environment, render_book
+from .validate import validate
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+LAYOUTS_DIR = PROJECT_DIR / "layouts"
+STYLES_DIR = PROJECT_DIR / "styles"
+
+#: Stylesheets inlined in the HTML for each target, in cascade order.
+STYLESHEETS: dict[str, tuple[str, ...]] = {
+    "screen": ("base.css", "screen.css"),
+    "print": ("base.css", "print.css"),
+}
+PROFILES = ("", "eco")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What the user asked for; every field has the documented default."""
+
+    source: Path = Path("content")
+    config: Path | None = None  # default: <source>/book.toml
+    out: Path = Path("dist")
+    formats: tuple[str, ...] = ()  # default: every format there is a writer for
+    strict: bool = False
+    verbose: bool = False
+    profile: str = ""  # "" or "eco"
+    layouts: Path = LAYOUTS_DIR
+    styles: Path = STYLES_DIR
+
+    @property
+    def config_path(self) -> Path:
+        return self.config if self.config is not None else self.source / "book.toml"
+
+
+@dataclass
+class BuildContext:
+    """Everything a writer needs, passed explicitly: the model, its HTML, where to write."""
+
+    options: BuildOptions
+    config: BookConfig
+    book: Book
+    rendered: RenderedBook
+    diagnostics: Diagnostics
+    build_date: datetime
+    stage: OutputStage
+    facts: dict[str, object] = field(default_factory=dict)  # what writers learn, for later writers
+
+    def stylesheet(self, target: str) -> str:
+        return "\n".join((self.options.styles / name).read_text(encoding="utf-8")
+                         for name in STYLESHEETS[target])
+
+    def html(self, template: str, target: str, **extra: object) -> str:
+        """Render a layout of the book for a target ("screen" or "print")."""
+        environment = layout_environment(self.options.layouts)
+        return environment.get_template(template).render(
+            info=self.book.info,
+            rendered=self.rendered,
+            css=Markup(self.stylesheet(target)),
+            target=target,
+            profile=self.options.profile,
+            build_date=self.build_date.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            generator_version=__version__,
+            fit=extra.pop("fit", {}),
+            **extra,
+        )
+
+    @property
+    def name(self) -> str:
+        suffix = f"-{self.options.profile}" if self.options.profile else ""
+        return self.book.info.name + suffix
+
+
+def build_date(book_date: str) -> datetime:
+    """The date written into outputs: SOURCE_DATE_EPOCH, else the book's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    if book_date:
+        return datetime.strptime(book_date, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    return datetime(1980, 1, 1, tzinfo=timezone.utc)
+
+
+def prepare(options: BuildOptions, diagnostics: Diagnostics) -> tuple[BookConfig, Book, RenderedBook]:
+    """Load, validate and render the book; raise BuildFailed if the sources have errors."""
+    if not options.source.is_dir():
+        diagnostics.error(options.source, 1, "source folder does not exist",
+                          "give an existing folder with --source")
+        raise BuildFailed(diagnostics)
+    config = load_config(options.config_path, diagnostics)
+    if config is None:
+        raise BuildFailed(diagnostics)
+    book = load_book(options.source, config, diagnostics)
+    validate(book, diagnostics)
+    rendered = render_book(book, diagnostics, options.layouts)
+    if diagnostics.errors:
+        raise BuildFailed(diagnostics)
+    return config, book, rendered
+
+
+def build(options: BuildOptions, diagnostics: Diagnostics | None = None) -> list[Path]:
+    """Build the requested formats; return the files written.
+
+    Nothing is written unless every check passed and every writer succeeded.
+    """
+    from .writers import WRITERS
+
+    diagnostics = diagnostics or Diagnostics(strict=options.strict)
+    formats = options.formats or tuple(WRITERS)
+    config, book, rendered = prepare(options, diagnostics)
+    with OutputStage(options.out) as stage:
+        context = BuildContext(options, config, book, rendered, diagnostics,
+                               build_date(book.info.date), stage)
+        for name in sorted(formats, key=list(WRITERS).index):
+            WRITERS[name](context).write()
+        if diagnostics.errors:  # writers may find problems too (a sheet that cannot fit, --strict)
+            raise BuildFailed(diagnostics)
+        return stage.commit()

@@ -1,0 +1,160 @@
+"""Render the model to HTML: Markdown bodies once, then the book through Jinja2 layouts."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import markdown
+from lxml import html as lxml_html
+from markupsafe import Markup
+
+from .diagnostics import Diagnostics
+from .markdown_ext import CrossRefExtension, FigureExtension, HtmlBlockExtension
+from .model import Book, Chapter, Sheet, Source, Theme
+from .outline import namespace_ids, shift_headings
+from .references import Asset, ReferencePolicy
+
+#: Python-Markdown extensions that real content needs; nrbook's own come after.
+MARKDOWN_EXTENSIONS = ["tables", "footnotes", "attr_list", "def_list", "abbr", "sane_lists",
+                       "md_in_html"]
+
+# Heading levels in the book: h1 is the book title, h2 a chapter or a theme, h3 a sheet.
+CHAPTER_BODY_LEVEL = 3
+THEME_INTRO_LEVEL = 3
+SHEET_BODY_LEVEL = 4
+
+
+@dataclass(frozen=True)
+class RenderedChapter:
+    chapter: Chapter
+    anchor: str
+    body: Markup
+
+
+@dataclass(frozen=True)
+class RenderedSheet:
+    sheet: Sheet
+    theme: Theme
+    body: Markup
+    more: Markup | None
+    feedback: Markup | None
+
+    @property
+    def anchor(self) -> str:
+        return self.sheet.anchor
+
+
+@dataclass(frozen=True)
+class RenderedTheme:
+    theme: Theme
+    intro: Markup
+    sheets: tuple[RenderedSheet, ...]
+
+
+@dataclass(frozen=True)
+class RenderedBook:
+    """The book with every Markdown body turned into safe HTML, ready for the layouts."""
+
+    book: Book
+    front: tuple[RenderedChapter, ...]
+    themes: tuple[RenderedTheme, ...]
+    back: tuple[RenderedChapter, ...]
+    assets: dict[str, Asset] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def sheets(self) -> tuple[RenderedSheet, ...]:
+        return tuple(s for t in self.themes for s in t.sheets)
+
+
+class MarkdownRenderer:
+    """One Python-Markdown instance for the whole book, reset between sources."""
+
+    def __init__(self, book: Book, diagnostics: Diagnostics, layouts: Path):
+        titles = {sheet.id: sheet.title for sheet in book.sheets}
+        labels = markdown_labels(layouts)
+        self.md = markdown.Markdown(
+            extensions=[*MARKDOWN_EXTENSIONS, HtmlBlockExtension(), FigureExtension(),
+                        CrossRefExtension(title_of=titles.get)],
+            extension_configs={"footnotes": {
+                "BACKLINK_TEXT": labels["footnotes"]["backlink_text"],
+                "BACKLINK_TITLE": labels["footnotes"]["backlink_title"],
+            }},
+            output_format="html",
+        )
+        self.policy = ReferencePolicy(book, diagnostics, _internal_targets(book))
+        self.taken_ids: set[str] = {s.anchor for s in book.sheets} | {t.anchor for t in book.themes}
+
+    def render(self, source: Source, top_level: int, namespace: str) -> Markup:
+        self.md.reset()
+        converted = self.md.convert(source.text)
+        if not converted.strip():
+            return Markup("")
+        fragment = lxml_html.fragment_fromstring(converted, create_parent="div")
+        self.policy.apply(fragment, source)
+        shift_headings(fragment, top_level)
+        namespace_ids(fragment, namespace, self.taken_ids)
+        inner = (fragment.text or "") + "".join(
+            lxml_html.tostring(child, encoding="unicode") for child in fragment)
+        return Markup(inner)
+
+
+def _internal_targets(book: Book) -> dict[str, str]:
+    targets = {}
+    for chapter in (*book.front, *book.back):
+        targets[chapter.body.path.stem] = chapter.slug
+    for theme in book.themes:
+        targets[theme.slug] = theme.anchor
+        for sheet in theme.sheets:
+            targets[sheet.path.stem] = sheet.anchor
+    return targets
+
+
+def markdown_labels(layouts: Path) -> dict[str, dict[str, str]]:
+    """The words Markdown rendering writes (footnote links), kept with the layouts."""
+    with open(layouts / "markdown.toml", "rb") as handle:
+        return tomllib.load(handle)
+
+
+def render_book(book: Book, diagnostics: Diagnostics, layouts: Path) -> RenderedBook:
+    """Turn every Markdown body of the book into HTML, in reading order."""
+    renderer = MarkdownRenderer(book, diagnostics, layouts)
+    renderer.taken_ids |= {c.slug for c in (*book.front, *book.back)}
+
+    def chapters(items: tuple[Chapter, ...]) -> tuple[RenderedChapter, ...]:
+        return tuple(RenderedChapter(c, c.slug, renderer.render(c.body, CHAPTER_BODY_LEVEL, c.slug))
+                     for c in items)
+
+    front = chapters(book.front)
+    themes = []
+    for theme in book.themes:
+        sheets = []
+        for sheet in theme.sheets:
+            def part(source: Source | None, name: str) -> Markup | None:
+                if source is None or not source.text.strip():
+                    return None
+                return renderer.render(source, SHEET_BODY_LEVEL + 1, f"{sheet.anchor}-{name}")
+            sheets.append(RenderedSheet(
+                sheet=sheet, theme=theme,
+                body=renderer.render(sheet.body, SHEET_BODY_LEVEL, sheet.anchor),
+                more=part(sheet.more, "plus"),
+                feedback=part(sheet.feedback, "rex"),
+            ))
+        themes.append(RenderedTheme(theme, renderer.render(theme.intro, THEME_INTRO_LEVEL, theme.anchor),
+                                    tuple(sheets)))
+    back = chapters(book.back)
+    return RenderedBook(book, front, tuple(themes), back, dict(renderer.policy.assets))
+
+
+def layout_environment(layouts: Path) -> jinja2.Environment:
+    """The Jinja2 environment of the book's layouts: strict, auto-escaped."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(layouts)),
+        autoescape=jinja2.select_autoescape(["html", "xhtml", "xml", "j2"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )

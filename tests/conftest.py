@@ -1,0 +1,62 @@
+"""Shared fixtures: real builds of the test book and of the project's content."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nrbook.diagnostics import Diagnostics
+from nrbook.pipeline import BuildOptions, build
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTENT = ROOT / "content"
+MINI = ROOT / "tests" / "fixtures" / "mini"
+CORPUS = ROOT.parent / "shared" / "corpus" / "guide-v1"
+CORPUS_CONFIG = ROOT / "tests" / "corpus" / "guide-v1.toml"
+
+
+def run_nrbook(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the real command line, as a user would."""
+    return subprocess.run([sys.executable, "-m", "nrbook", *args], cwd=cwd or ROOT,
+                          capture_output=True, text=True, env=env, timeout=600)
+
+
+def copy_book(source: Path, destination: Path, files: dict[str, str | bytes] | None = None) -> Path:
+    """A copy of a book with some files replaced, added or (value None) removed."""
+    shutil.copytree(source, destination)
+    for name, text in (files or {}).items():
+        path = destination / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if text is None:
+            path.unlink()
+        elif isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+    return destination
+
+
+def build_book(source: Path, out: Path, formats=("html", "pdf"), **options) -> tuple[list[Path], Diagnostics]:
+    diagnostics = Diagnostics(strict=options.get("strict", False))
+    written = build(BuildOptions(source=source, out=out, formats=tuple(formats), **options), diagnostics)
+    return written, diagnostics
+
+
+@pytest.fixture(scope="session")
+def mini_build(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("mini-dist")
+    written, diagnostics = build_book(MINI, out)
+    assert not diagnostics.problems, [p.format() for p in diagnostics.problems]
+    return {path.suffix.lstrip("."): path for path in written}
+
+
+@pytest.fixture(scope="session")
+def content_build(tmp_path_factory) -> dict[str, object]:
+    out = tmp_path_factory.mktemp("content-dist")
+    written, diagnostics = build_book(CONTENT, out)
+    files = {path.suffix.lstrip("."): path for path in written}
+    return {**files, "diagnostics": diagnostics}
