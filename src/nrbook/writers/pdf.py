@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pydyf
 import weasyprint
 from weasyprint.urls import path2url
 
+from ..fit import SAFETY_PX, SheetFit, choose, content_height, fit_levels, read_measures, sheet_boxes_per_page
 from ..pipeline import BuildContext
 from ..sandbox import SandboxFetcher
 from .base import Writer
@@ -19,8 +22,14 @@ from .base import Writer
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
 
 
+# A galley repeats sheets (one copy per fitting step) and leaves out the pages that
+# cross-references point to: these two complaints are expected there and nowhere else.
+GALLEY_NOISE = ("Anchor defined twice", "target points to undefined anchor")
+
+
 @contextmanager
-def weasyprint_warnings(context: BuildContext, document: str) -> Iterator[None]:
+def weasyprint_warnings(context: BuildContext, document: str,
+                        ignore: tuple[str, ...] = ()) -> Iterator[None]:
     """Report what WeasyPrint complains about (bad CSS, refused URLs) as build warnings."""
     messages: list[str] = []
 
@@ -35,8 +44,8 @@ def weasyprint_warnings(context: BuildContext, document: str) -> Iterator[None]:
     finally:
         weasyprint.LOGGER.removeHandler(handler)
     for message in dict.fromkeys(messages):
-        if "nrbook refused" in message:
-            continue  # already reported by the sandbox, with its reason
+        if "nrbook refused" in message or any(noise in message for noise in ignore):
+            continue  # refusals are already reported by the sandbox, with their reason
         context.diagnostics.warning(Path(document), 1, f"WeasyPrint: {message}",
                                     "check the layouts and styles")
 
@@ -51,9 +60,10 @@ def sandbox_for(context: BuildContext, document: str) -> SandboxFetcher:
     return SandboxFetcher(roots, refused)
 
 
-def render_document(context: BuildContext, html_text: str, name: str) -> weasyprint.Document:
+def render_document(context: BuildContext, html_text: str, name: str,
+                    galley: bool = False) -> weasyprint.Document:
     """Lay out an HTML document of the book with WeasyPrint, inside the sandbox."""
-    with weasyprint_warnings(context, name):
+    with weasyprint_warnings(context, name, GALLEY_NOISE if galley else ()):
         html = weasyprint.HTML(string=html_text, base_url=path2url(context.book.root) ,
                                url_fetcher=sandbox_for(context, name))
         return html.render(**PDF_OPTIONS)
@@ -65,10 +75,58 @@ def pdf_identifier(context: BuildContext) -> bytes:
     return hashlib.md5(f"{info.name}\n{info.version}\n{context.options.profile}".encode()).hexdigest().encode()
 
 
+def describe_links(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
+    """Give each link annotation the words of its link, not its bare target.
+
+    Screen readers announce a link annotation by its /Contents: "a.10" or "Préface"
+    says where it goes, "a-10" or a URL does not.
+    """
+    for page in document.pages:
+        for _, _, _, box in page.links:
+            annotation = getattr(box, "link_annotation", None)
+            element = getattr(box, "element", None)
+            if annotation is None or element is None:
+                continue
+            text = " ".join("".join(element.itertext()).split())
+            if text:
+                annotation["Contents"] = pydyf.String(text)
+
+
+def scope_table_headers(pdf: pydyf.PDF) -> None:
+    """Say which cells each table header heads (/Scope), as PDF/UA asks.
+
+    WeasyPrint tags header cells /TH without /Scope: headers in the table head are
+    column headers, the others (first cell of a body row) row headers.
+    """
+    objects = {obj.number: obj for obj in pdf.objects if isinstance(obj, pydyf.Dictionary)
+               and getattr(obj, "number", None) is not None}
+
+    def parent(element: pydyf.Dictionary) -> pydyf.Dictionary | None:
+        reference = element.get("P")
+        if reference is None:
+            return None
+        number = int(bytes(reference).split()[0]) if isinstance(reference, bytes) else int(str(reference).split()[0])
+        return objects.get(number)
+
+    for element in objects.values():
+        if element.get("S") != "/TH" or not isinstance(element.get("A"), pydyf.Dictionary):
+            continue
+        row = parent(element)
+        section = parent(row) if row is not None else None
+        in_head = section is not None and section.get("S") == "/THead"
+        element["A"]["Scope"] = "/Column" if in_head else "/Row"
+
+
+def finish_pdf(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
+    describe_links(document, pdf)
+    scope_table_headers(pdf)
+
+
 def write_document(context: BuildContext, document: weasyprint.Document, name: str) -> Path:
     path = context.stage.path_for(name)
     with weasyprint_warnings(context, name):
-        document.write_pdf(path, pdf_identifier=pdf_identifier(context), **PDF_OPTIONS)
+        document.write_pdf(path, pdf_identifier=pdf_identifier(context), finisher=finish_pdf,
+                           **PDF_OPTIONS)
     return context.stage.target(name)
 
 
@@ -81,14 +139,86 @@ def anchor_pages(document: weasyprint.Document) -> dict[str, int]:
     return pages
 
 
+def sheet_fits(context: BuildContext) -> dict[str, SheetFit]:
+    """Each sheet's fitting setting, measured once per build and shared by the writers."""
+    if "fit" in context.facts:
+        return context.facts["fit"]  # type: ignore[return-value]
+    sheets = list(context.rendered.sheets)
+    fits: dict[str, SheetFit] = {}
+    if sheets:
+        floor = fit_levels(context.options.styles)
+        galley = render_document(context, context.html("galley.html.j2", target="galley",
+                                                       galley=[(s, 0) for s in sheets]), "galley", galley=True)
+        available = content_height(galley)
+        natural = read_measures(galley)
+        over = [s for s, m in zip(sheets, natural) if m.height_px > available - SAFETY_PX]
+        tightened = {}
+        if over and floor:
+            steps = render_document(context, context.html(
+                "galley.html.j2", target="galley",
+                galley=[(s, level) for s in over for level in range(1, floor + 1)]), "galley", galley=True)
+            measures = read_measures(steps)
+            for index, entry in enumerate(over):
+                tightened[entry.sheet.id] = measures[index * floor:(index + 1) * floor]
+        page_mm = available / (96 / 25.4)
+        fits = choose(sheets, natural, tightened, available, page_mm)
+    context.facts["fit"] = fits
+    return fits
+
+
+def report_unfitted(context: BuildContext, fits: dict[str, SheetFit]) -> None:
+    for sheet in context.book.sheets:
+        fit = fits.get(sheet.id)
+        if fit is not None and not fit.fits:
+            context.diagnostics.warning(
+                sheet.path, 1, f"sheet {sheet.id} does not fit one page even at the floor "
+                f"(body {fit.body_pt:g} pt): it overflows by {fit.overflow_mm:g} mm "
+                f"({(fit.height - 1) * 100:.0f} % of a page)",
+                "shorten the text, or move details to 'En savoir plus'")
+
+
+def check_one_page_each(context: BuildContext, document: weasyprint.Document) -> None:
+    """What the measure promised, verified on the real pages: no sheet runs over."""
+    pages_of: dict[str, int] = {}
+    for sheet_ids in sheet_boxes_per_page(document):
+        for sheet_id in sheet_ids:
+            pages_of[sheet_id] = pages_of.get(sheet_id, 0) + 1
+    fits = context.facts.get("fit", {})
+    for sheet in context.book.sheets:
+        if pages_of.get(sheet.id, 1) > 1 and getattr(fits.get(sheet.id), "fits", True):
+            context.diagnostics.warning(sheet.path, 1, f"sheet {sheet.id} runs over {pages_of[sheet.id]} "
+                                        "pages although its measure fitted one",
+                                        "report this layout to the nrbook developers")
+
+
+def fit_report(context: BuildContext, fits: dict[str, SheetFit]) -> bytes:
+    report = {
+        "book": context.book.info.name,
+        "floor": {"level": fit_levels(context.options.styles), "body_pt": 8.5, "side_pt": 7.5},
+        "sheets": [fits[s.id].report() for s in context.book.sheets if s.id in fits],
+    }
+    return (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
 class PdfWriter(Writer):
     format = "pdf"
-    description = "printable A4 PDF, tagged (PDF/UA-1), fonts embedded"
+    description = "printable A4 PDF, tagged (PDF/UA-1), fonts embedded, one page per sheet"
 
-    def write(self) -> list[Path]:
-        name = f"{self.context.name}.pdf"
-        html_text = self.context.html("book.html.j2", target="print")
-        document = render_document(self.context, html_text, name)
+    def layout(self) -> weasyprint.Document:
+        """Fit the sheets and lay the book out; what later writers need is kept in ``facts``."""
+        fits = sheet_fits(self.context)
+        report_unfitted(self.context, fits)
+        html_text = self.context.html("book.html.j2", target="print",
+                                      fit={i: f.css_class for i, f in fits.items()})
+        document = render_document(self.context, html_text, f"{self.context.name}.pdf")
+        check_one_page_each(self.context, document)
+        self.context.facts["pdf_document"] = document
         self.context.facts["pdf_pages"] = anchor_pages(document)
         self.context.facts["pdf_page_count"] = len(document.pages)
-        return [write_document(self.context, document, name)]
+        return document
+
+    def write(self) -> list[Path]:
+        document = self.layout()
+        report = self.context.stage.write_bytes("fit-report.json",
+                                                fit_report(self.context, self.context.facts["fit"]))
+        return [write_document(self.context, document, f"{self.context.name}.pdf"), report]

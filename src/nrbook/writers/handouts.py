@@ -1,0 +1,58 @@
+"""Training handouts: chosen practice sheets as the book's own one-page PDF pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import weasyprint
+
+from ..pipeline import BuildContext
+from ..selection import SheetFilter, select_sheets
+from .base import Writer
+from .pdf import PdfWriter, render_document, write_document
+
+
+class HandoutWriter(Writer):
+    """Copies the selected sheets' pages out of the rendered book (same layout, same fit).
+
+    Taking the book's pages rather than laying the sheets out again keeps handouts and
+    book identical, folios included, as WeasyPrint's ``Document.copy`` allows.
+    """
+
+    format = "sheets"
+    description = "selected sheets, one page each, for printing"
+
+    def __init__(self, context: BuildContext, selection: SheetFilter = SheetFilter(),
+                 split: bool = False, duplex: bool = False):
+        super().__init__(context)
+        self.selection = selection
+        self.split = split
+        self.duplex = duplex
+
+    def write(self) -> list[Path]:
+        sheets = select_sheets(self.context.book, self.selection)
+        book = self.book_document()
+        pages = self.context.facts["pdf_pages"]
+        blank = self.blank_page() if self.duplex else None
+        written = []
+        chosen = []
+        for sheet in sheets:
+            page = book.pages[pages[sheet.anchor] - 1]
+            chosen.append(page)
+            if blank is not None:
+                chosen.append(blank)
+            if self.split:
+                written.append(write_document(self.context, book.copy([page]), f"{sheet.id}.pdf"))
+        written.insert(0, write_document(self.context, book.copy(chosen), f"{self.context.name}-fiches.pdf"))
+        self.context.facts["handout_sheets"] = [s.id for s in sheets]
+        return written
+
+    def book_document(self) -> weasyprint.Document:
+        if "pdf_document" not in self.context.facts:
+            PdfWriter(self.context).layout()
+        return self.context.facts["pdf_document"]  # type: ignore[return-value]
+
+    def blank_page(self) -> weasyprint.Page:
+        """An empty verso, without running head or folio."""
+        html_text = self.context.html("blank.html.j2", target="print")
+        return render_document(self.context, html_text, "blank").pages[0]
