@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from .commonmark_lists import CommonMarkListExtension
 from .crossref import CrossRefExtension
 from .figures import FigureExtension
 from .html_blocks import HtmlBlockExtension
 
-__all__ = ["CrossRefExtension", "FigureExtension", "HtmlBlockExtension"]
+__all__ = ["CommonMarkListExtension", "CrossRefExtension", "FigureExtension", "HtmlBlockExtension"]

@@ -15,15 +15,41 @@ BLOCK_TAGS = ("div", "section", "aside", "nav", "article", "header", "footer", "
 OPENING_TAG = re.compile(
     r"^(\s{0,3})<(" + "|".join(BLOCK_TAGS) + r")(\s[^>]*)?>", re.IGNORECASE)
 
+# CommonMark (what Eleventy's markdown-it follows): a line that opens or closes one of
+# these tags starts an HTML block, and every following line up to a blank line belongs
+# to it, whatever its indentation.
+COMMONMARK_BLOCK_TAGS = (
+    "address", "article", "aside", "blockquote", "details", "dialog", "dd", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+    "header", "hr", "li", "main", "nav", "ol", "p", "section", "summary", "table", "tbody",
+    "td", "tfoot", "th", "thead", "tr", "ul")
+HTML_BLOCK_START = re.compile(
+    r"^ {0,3}</?(" + "|".join(COMMONMARK_BLOCK_TAGS) + r")(\s|/?>|$)", re.IGNORECASE)
+# Where indentation is content: never touched.
+VERBATIM_OPEN = re.compile(r"<(pre|textarea|script|style)(\s|>)", re.IGNORECASE)
+VERBATIM_CLOSE = re.compile(r"</(pre|textarea|script|style)>", re.IGNORECASE)
+
 
 class MarkdownInHtmlPreprocessor(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
         result = []
-        in_fence = False
+        in_fence = in_block = verbatim = False
         for line in lines:
-            if line.lstrip().startswith(("```", "~~~")):
+            if verbatim:
+                verbatim = not VERBATIM_CLOSE.search(line)
+                result.append(line)
+                continue
+            if not in_block and line.lstrip().startswith(("```", "~~~")):
                 in_fence = not in_fence
             if not in_fence:
+                if not line.strip():
+                    in_block = False
+                elif in_block or HTML_BLOCK_START.match(line):
+                    # Inside md_in_html's blocks the content is read as Markdown, where an
+                    # indented line is code; in the HTML block it continues, it is markup.
+                    in_block = True
+                    line = line.lstrip()
+                    verbatim = bool(VERBATIM_OPEN.search(line)) and not VERBATIM_CLOSE.search(line)
                 line = OPENING_TAG.sub(self._mark, line)
             result.append(line)
         return result
