@@ -10,13 +10,12 @@ def test_toc_page_numbers_are_where_sheets_start(mini_build):
     pdf = PdfBook(mini_build["pdf"])
     toc = pdf.toc_entries()
     assert list(toc) == ["a.2", "a.10", "b.1"]
-    for sheet_id, page in toc.items():
-        header = pdf.pages[page - 1]
-        assert sheet_id in header.split("\n", 3)[-1][:400], (sheet_id, page, header[:200])
     titles = {"a.2": "Deuxième pratique du thème", "a.10": "Dixième pratique du thème",
               "b.1": "Pratique unique du second thème"}
     for sheet_id, title in titles.items():
         assert pdf.page_starting(title)[-1] == toc[sheet_id]
+        page = pdf.pages[toc[sheet_id] - 1]
+        assert f"{sheet_id}\n{title}" in page or f"{sheet_id} {title}" in page, page[:300]
 
 
 def test_each_sheet_starts_a_new_page(mini_build):

@@ -65,11 +65,35 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=Path("dist"), metavar="DIR",
                        help="output folder (default: dist/)")
     build.add_argument("--format", type=_formats, default=(), metavar="LIST",
-                       help="comma-separated formats among html, pdf (default: all)")
+                       help="comma-separated formats among html, pdf, epub (default: all)")
     build.add_argument("--profile", choices=["eco"], default="",
                        help="eco: ink-saving print profile, no background fills")
     build.add_argument("-v", "--verbose", action="store_true", help="say what each step did")
     build.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+
+    sheets = commands.add_parser(
+        "sheets", help="print chosen practice sheets as one-page handouts for a workshop",
+        description="Write one PDF of the selected sheets, each on its own page, exactly as in the "
+                    "book (same layout, same fitting). Filters combine; without any, every sheet.",
+        epilog="examples:\n  nrbook sheets --ids a.1,c.2\n"
+               "  nrbook sheets --theme a --priority Prioritaire --split\n"
+               "  nrbook sheets --pilot \"Direction des achats\" --duplex --profile eco",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    _source_arguments(sheets)
+    sheets.add_argument("--out", type=Path, default=Path("dist"), metavar="DIR",
+                        help="output folder (default: dist/)")
+    sheets.add_argument("--ids", default="", metavar="LIST", help="sheet ids, comma-separated: a.1,c.2")
+    sheets.add_argument("--theme", default="", help="theme letter, folder or title: a")
+    sheets.add_argument("--priority", default="", help="Prioritaire, Recommandée or 'Aller plus loin'")
+    sheets.add_argument("--difficulty", default="", help="Facile, Moyenne or Difficile")
+    sheets.add_argument("--pilot", default="", help="part of a pilot's name: \"Direction des achats\"")
+    sheets.add_argument("--split", action="store_true", help="also write one PDF per sheet (a.1.pdf)")
+    sheets.add_argument("--duplex", action="store_true",
+                        help="two-sided printing: a blank verso after each sheet")
+    sheets.add_argument("--profile", choices=["eco"], default="",
+                        help="eco: ink-saving profile, no background fills")
+    sheets.add_argument("-v", "--verbose", action="store_true", help="say what each step did")
+    sheets.add_argument("-q", "--quiet", action="store_true", help="print problems only")
 
     check = commands.add_parser(
         "check", help="validate the sources and report every problem; write nothing",
@@ -79,10 +103,28 @@ def make_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     _source_arguments(check)
     check.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+
+    export = commands.add_parser(
+        "export", help="export every practice as CSV or JSON, as the editors' site does",
+        description="Load and validate the sources, then write every practice (id, title, theme, "
+                    "priority, difficulty, pilots, indicators, address) as CSV (UTF-8 with a BOM, "
+                    "RFC 4180) or JSON. Nothing is written if the sources have errors.",
+        epilog="examples:\n  nrbook export --format csv\n  nrbook export --format json --out -\n"
+               "  nrbook export --source ../shared/corpus/guide-v1 --config tests/corpus/guide-v1.toml "
+               "--format json --out guide.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    _source_arguments(export)
+    export.add_argument("--format", choices=["csv", "json"], default="csv",
+                        help="csv (default) or json")
+    export.add_argument("--out", type=Path, default=None, metavar="PATH",
+                        help="file to write (pratiques.csv), or a folder for <name>.<format>, or - "
+                             "for standard output (default: dist/<name>.<format>)")
+    export.add_argument("-q", "--quiet", action="store_true", help="print problems only")
     return parser
 
 
-def report(diagnostics: Diagnostics, stream=sys.stderr) -> None:
+def report(diagnostics: Diagnostics, stream=None) -> None:
+    stream = stream or sys.stderr
     for problem in diagnostics.sorted():
         print(problem.format(), file=stream)
 
@@ -129,21 +171,81 @@ def _run(arguments: argparse.Namespace) -> int:
         if not arguments.quiet:
             print(f"nrbook: {len(book.themes)} themes, {len(book.sheets)} sheets, "
                   f"{len(book.front) + len(book.back)} chapters: no error"
-                  + (f", {len(diagnostics.warnings)} warnings" if diagnostics.warnings else ""),
+                  + (f", {len(diagnostics.warnings)} warning{'s' if len(diagnostics.warnings) != 1 else ''}"
+                     if diagnostics.warnings else ""),
                   file=sys.stderr)
         return EXIT_OK
+    if arguments.command == "export":
+        from .writers.export import write_export
+
+        options = BuildOptions(source=arguments.source, config=arguments.config, strict=arguments.strict)
+        _, _, rendered = prepare(options, diagnostics)
+        report(diagnostics)
+        path = write_export(rendered, arguments.format, arguments.out)
+        if path is not None and not arguments.quiet:
+            print(f"wrote {_shown(path)} ({_size(path.stat().st_size)}): "
+                  f"{len(rendered.sheets)} practices", file=sys.stderr)
+        return EXIT_OK
+
+    if arguments.command == "sheets":
+        return _sheets(arguments, diagnostics, started)
 
     options = BuildOptions(source=arguments.source, config=arguments.config, out=arguments.out,
                            formats=arguments.format, strict=arguments.strict,
                            verbose=arguments.verbose, profile=arguments.profile)
-    written = build(options, diagnostics)
+    context_facts: dict = {}
+    written = build(options, diagnostics, facts=context_facts)
     report(diagnostics)
+    if arguments.verbose:
+        _print_fits(context_facts)
     if not arguments.quiet:
         for path in written:
             size = path.stat().st_size
             print(f"wrote {_shown(path)} ({_size(size)})", file=sys.stderr)
         print(f"nrbook: built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return EXIT_OK
+
+
+def _sheets(arguments: argparse.Namespace, diagnostics: Diagnostics, started: float) -> int:
+    from functools import partial
+
+    from .pipeline import BuildOptions, build
+    from .selection import SelectionError, SheetFilter
+    from .writers.handouts import HandoutWriter
+
+    selection = SheetFilter(ids=tuple(i.strip() for i in arguments.ids.split(",") if i.strip()),
+                            theme=arguments.theme, priority=arguments.priority,
+                            difficulty=arguments.difficulty, pilot=arguments.pilot)
+    options = BuildOptions(source=arguments.source, config=arguments.config, out=arguments.out,
+                           strict=arguments.strict, verbose=arguments.verbose, profile=arguments.profile)
+    facts: dict = {}
+    try:
+        written = build(options, diagnostics, facts=facts, writers=[partial(
+            HandoutWriter, selection=selection, split=arguments.split, duplex=arguments.duplex)])
+    except SelectionError as error:
+        report(diagnostics)
+        print(f"nrbook sheets: {error}; nothing was written", file=sys.stderr)
+        return EXIT_USAGE
+    report(diagnostics)
+    if arguments.verbose:
+        _print_fits(facts)
+    if not arguments.quiet:
+        chosen = facts.get("handout_sheets", [])
+        print(f"selected {len(chosen)} sheet{'s' if len(chosen) != 1 else ''}: {', '.join(chosen)}",
+              file=sys.stderr)
+        for path in written:
+            print(f"wrote {_shown(path)} ({_size(path.stat().st_size)})", file=sys.stderr)
+        print(f"nrbook: done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return EXIT_OK
+
+
+def _print_fits(facts: dict) -> None:
+    fits = facts.get("fit", {})
+    for fit in fits.values():
+        state = "fits" if fit.fits else f"OVERFLOWS by {fit.overflow_mm:g} mm"
+        setting = "natural layout" if not fit.level else f"step {fit.level}"
+        print(f"sheet {fit.id}: {setting}, body {fit.body_pt:g} pt, side {fit.side_pt:g} pt, "
+              f"natural height {fit.natural_height:.2f} page: {state}", file=sys.stderr)
 
 
 def _shown(path: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import string
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,12 +32,14 @@ ORDER_KEYS: dict[str, tuple[object, str]] = {
     "front": ([], "chapter files before the practices, relative to the source folder"),
     "themes": (None, "theme folders in reading order; default: every folder with an index.md, by its order"),
     "back": ([], "chapter files after the practices"),
+    "matrix_after": ("synthese.md", "chapter after which the priority × difficulty matrix goes; \"\" for none"),
 }
 SITE_KEYS: dict[str, tuple[object, str]] = {
     "base_url": ("", "site root that site-relative links (/contact) are made absolute from"),
     "asset_root": ("", "folder that site-absolute paths (/img/...) are resolved against, relative to this file"),
-    "sheet_url": ("", "address of a sheet on the site, with {theme} and {slug} placeholders (exports)"),
+    "sheet_url": ("", "address of a sheet on the site, with {theme}, {slug} and {id} placeholders (exports)"),
 }
+SHEET_URL_FIELDS = {"theme", "slug", "id"}  # the theme's folder, the sheet's file name, its id
 SECTIONS: dict[str, dict[str, tuple[object, str]]] = {
     "book": BOOK_KEYS,
     "order": ORDER_KEYS,
@@ -57,6 +60,7 @@ class BookConfig:
     front: tuple[str, ...] = ()
     themes: tuple[str, ...] | None = None
     back: tuple[str, ...] = ()
+    matrix_after: str = "synthese.md"
     base_url: str = ""
     asset_root: Path | None = None
     sheet_url: str = ""
@@ -169,6 +173,15 @@ def load_config(path: Path, diagnostics: Diagnostics) -> BookConfig | None:
         keywords=list_value("book", "keywords") or (),
     )
     asset_root_text = text_value("site", "asset_root")
+    sheet_url = text_value("site", "sheet_url")
+    try:
+        fields = {name for _, name, _, _ in string.Formatter().parse(sheet_url) if name is not None}
+    except ValueError:
+        fields = {"{"}
+    if fields - SHEET_URL_FIELDS:
+        allowed = ", ".join("{" + name + "}" for name in sorted(SHEET_URL_FIELDS))
+        diagnostics.error(path, _line_of_key(text, "sheet_url"), f"sheet_url may only use {allowed}",
+                          'write it like "https://example.org/guide/{theme}/{slug}/"')
     variables = data.get("variables", {})
     if not isinstance(variables, dict):
         diagnostics.error(path, _line_of_key(text, "variables"), "'variables' must be a table",
@@ -182,9 +195,10 @@ def load_config(path: Path, diagnostics: Diagnostics) -> BookConfig | None:
         front=list_value("order", "front") or (),
         themes=list_value("order", "themes"),
         back=list_value("order", "back") or (),
+        matrix_after=text_value("order", "matrix_after"),
         base_url=text_value("site", "base_url"),
         asset_root=(path.parent / asset_root_text).resolve() if asset_root_text else None,
-        sheet_url=text_value("site", "sheet_url"),
+        sheet_url=sheet_url,
         variables=variables,
     )
 

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import frontmatter
 import yaml
@@ -49,6 +50,8 @@ CHAPTER_FIELDS: dict[str, tuple[str, ...]] = {
 SHEET_MARKERS = ("id", "idbp", "priority", "difficulty")
 
 _FENCE = re.compile(r"^(```|~~~)")
+# Characters no text needs, that XML and PDF cannot carry (tab and line feed are fine).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _SECTION_HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$")
 
 
@@ -100,6 +103,11 @@ def read_text(path: Path, diagnostics: Diagnostics) -> str | None:
         return None
     # A BOM and CRLF endings are common from Windows editors: read them as what they mean.
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if control := _CONTROL.search(text):
+        diagnostics.error(path, text.count("\n", 0, control.start()) + 1,
+                          f"the file contains an invisible control character (U+{ord(control.group()):04X})",
+                          "delete it; it often comes from a copy and paste")
+        return None
     return unicodedata.normalize("NFC", text)
 
 
@@ -153,7 +161,7 @@ def _parse_yaml(path: Path, raw_yaml: str, first_line: int, diagnostics: Diagnos
         return None, {}
     # YAML counts lines from 0, from the start of the front matter block.
     lines: dict[str, int] = {"": 1}
-    for key_node, _ in node.value:
+    for key_node, _ in (node.value if node is not None else ()):
         lines[str(key_node.value)] = first_line + key_node.start_mark.line
     return values, lines
 
@@ -227,6 +235,16 @@ def _list(fm: FrontMatter, names: tuple[str, ...], diagnostics: Diagnostics) -> 
     return tuple(str(v).strip() for v in value if str(v).strip())
 
 
+def _expand(fm: FrontMatter, names: tuple[str, ...], value: str, config: BookConfig,
+            diagnostics: Diagnostics) -> str:
+    """A front matter text with its template expressions resolved, as in the body."""
+    if "{" not in value:
+        return value
+    key = fm.lookup(names)[0] or names[0]
+    source = Source(fm.path, value, fm.line(key.split(".")[0]))
+    return templating.resolve(source, config.variables, diagnostics).text.strip()
+
+
 def _kind(value: object) -> str:
     if isinstance(value, bool):
         return "a yes/no value"
@@ -244,17 +262,20 @@ def load_sheet(path: Path, theme_id: str, config: BookConfig, diagnostics: Diagn
     sheet_id = _text(fm, "id", SHEET_FIELDS["id"], diagnostics)
     sheet = Sheet(
         id=sheet_id,
-        title=_text(fm, "title", SHEET_FIELDS["title"], diagnostics),
+        title=_expand(fm, SHEET_FIELDS["title"],
+                      _text(fm, "title", SHEET_FIELDS["title"], diagnostics), config, diagnostics),
         priority=_text(fm, "priority", SHEET_FIELDS["priority"], diagnostics),
         difficulty=_text(fm, "difficulty", SHEET_FIELDS["difficulty"], diagnostics),
-        pilots=_list(fm, SHEET_FIELDS["pilots"], diagnostics),
-        indicators=_list(fm, SHEET_FIELDS["indicators"], diagnostics),
+        pilots=tuple(_expand(fm, SHEET_FIELDS["pilots"], p, config, diagnostics)
+                     for p in _list(fm, SHEET_FIELDS["pilots"], diagnostics)),
+        indicators=tuple(_expand(fm, SHEET_FIELDS["indicators"], i, config, diagnostics)
+                         for i in _list(fm, SHEET_FIELDS["indicators"], diagnostics)),
         body=main,
         more=sections.get(MORE_SECTION),
         feedback=sections.get(FEEDBACK_SECTION),
         theme_id=theme_id,
-        url=(config.sheet_url.format(theme=theme_slug, slug=path.stem, id=sheet_id)
-             if config.sheet_url else ""),
+        url=(config.sheet_url.format(theme=_url_part(theme_slug), slug=_url_part(path.stem),
+                                     id=sheet_id) if config.sheet_url else ""),
         lines={name: fm.line(key or names[0]) for name, names in SHEET_FIELDS.items()
                for key in [fm.lookup(names)[0]]},
     )
@@ -265,7 +286,8 @@ def load_chapter(path: Path, config: BookConfig, diagnostics: Diagnostics) -> Ch
     fm = read_front_matter(path, diagnostics)
     if fm is None:
         return None
-    title = _text(fm, "title", CHAPTER_FIELDS["title"], diagnostics)
+    title = _expand(fm, CHAPTER_FIELDS["title"],
+                    _text(fm, "title", CHAPTER_FIELDS["title"], diagnostics), config, diagnostics)
     body = templating.resolve(fm.body, config.variables, diagnostics)
     return Chapter(slug=_slug(path.stem), title=title, body=body)
 
@@ -280,7 +302,8 @@ def load_theme(folder: Path, root: Path, config: BookConfig, diagnostics: Diagno
     if fm is None:
         return None
     theme_id = _text(fm, "id", THEME_FIELDS["id"], diagnostics).rstrip(".")
-    title = _text(fm, "title", THEME_FIELDS["title"], diagnostics)
+    title = _expand(fm, THEME_FIELDS["title"],
+                    _text(fm, "title", THEME_FIELDS["title"], diagnostics), config, diagnostics)
     order_key, order_value = fm.lookup(THEME_FIELDS["order"])
     order = 0
     if isinstance(order_value, int) and not isinstance(order_value, bool):
@@ -318,6 +341,11 @@ def _inside(path: Path, root: Path) -> bool:
         return True
     except ValueError:
         return False
+
+
+def _url_part(name: str) -> str:
+    """A file or folder name as a URL path segment: the site serves 'passé' as 'pass%C3%A9'."""
+    return quote(unicodedata.normalize("NFC", name))
 
 
 def _slug(text: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +20,9 @@ from .output import OutputStage
 from .render import RenderedBook, layout_environment, render_book
 from .validate import validate
 
+if TYPE_CHECKING:
+    from .writers.base import Writer
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 LAYOUTS_DIR = PROJECT_DIR / "layouts"
 STYLES_DIR = PROJECT_DIR / "styles"
@@ -26,6 +31,7 @@ STYLES_DIR = PROJECT_DIR / "styles"
 STYLESHEETS: dict[str, tuple[str, ...]] = {
     "screen": ("base.css", "screen.css"),
     "print": ("base.css", "print.css"),
+    "galley": ("base.css", "print.css", "galley.css"),
 }
 PROFILES = ("", "eco")
 
@@ -108,27 +114,34 @@ def prepare(options: BuildOptions, diagnostics: Diagnostics) -> tuple[BookConfig
         raise BuildFailed(diagnostics)
     book = load_book(options.source, config, diagnostics)
     validate(book, diagnostics)
-    rendered = render_book(book, diagnostics, options.layouts)
+    rendered = render_book(book, diagnostics, options.layouts, matrix_after=config.matrix_after)
     if diagnostics.errors:
         raise BuildFailed(diagnostics)
     return config, book, rendered
 
 
-def build(options: BuildOptions, diagnostics: Diagnostics | None = None) -> list[Path]:
-    """Build the requested formats; return the files written.
+WriterFactory = Callable[[BuildContext], "Writer"]
+
+
+def build(options: BuildOptions, diagnostics: Diagnostics | None = None,
+          writers: list[WriterFactory] | None = None, facts: dict | None = None) -> list[Path]:
+    """Build the requested formats (or run the given writers); return the files written.
 
     Nothing is written unless every check passed and every writer succeeded.
     """
     from .writers import WRITERS
 
     diagnostics = diagnostics or Diagnostics(strict=options.strict)
-    formats = options.formats or tuple(WRITERS)
+    if writers is None:
+        formats = options.formats or tuple(WRITERS)
+        writers = [WRITERS[name] for name in sorted(formats, key=list(WRITERS).index)]
     config, book, rendered = prepare(options, diagnostics)
     with OutputStage(options.out) as stage:
         context = BuildContext(options, config, book, rendered, diagnostics,
-                               build_date(book.info.date), stage)
-        for name in sorted(formats, key=list(WRITERS).index):
-            WRITERS[name](context).write()
+                               build_date(book.info.date), stage,
+                               facts if facts is not None else {})
+        for writer in writers:
+            writer(context).write()
         if diagnostics.errors:  # writers may find problems too (a sheet that cannot fit, --strict)
             raise BuildFailed(diagnostics)
         return stage.commit()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from .diagnostics import Diagnostics
@@ -41,9 +42,50 @@ class Asset:
     path: Path
     media_type: str
 
-    def data_uri(self) -> str:
-        data = base64.b64encode(self.path.read_bytes()).decode("ascii")
+    def data_uri(self, content: bytes | None = None) -> str:
+        data = base64.b64encode(self.path.read_bytes() if content is None else content).decode("ascii")
         return f"data:{self.media_type};base64,{data}"
+
+
+SVG_FORBIDDEN = {"script", "foreignObject", "iframe", "object", "embed"}
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+
+
+def sanitize_svg(data: bytes) -> tuple[bytes, list[str]]:
+    """An SVG without scripts or references to anything outside itself, and what was removed.
+
+    An SVG is a document of its own: it could load a stylesheet, an image or a font from
+    anywhere, which the book must never do.
+    """
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as error:
+        return b"", [f"unreadable SVG ({error})"]
+    removed: list[str] = []
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):
+            continue
+        local = etree.QName(element).localname
+        if local in SVG_FORBIDDEN:
+            removed.append(f"<{local}>")
+            element.getparent().remove(element)
+            continue
+        for name in ("href", XLINK_HREF, "src"):
+            value = (element.get(name) or "").strip()
+            if value and not value.startswith("#"):
+                removed.append(value)
+                del element.attrib[name]
+        for name, value in list(element.attrib.items()):
+            if name.startswith("on") or (name == "style" and CSS_URL.search(value)):
+                removed.append(f"{name}=\"{value[:60]}\"")
+                del element.attrib[name]
+        if local == "style" and element.text and CSS_URL.search(element.text):
+            removed.append("<style> with url() or @import")
+            element.text = ""
+    if not removed:
+        return data, []
+    return etree.tostring(root, xml_declaration=False, encoding="utf-8"), removed
 
 
 class ReferencePolicy:
@@ -57,6 +99,9 @@ class ReferencePolicy:
         # Chapters and sheets by their file stem, so links between site pages stay in the book.
         self.internal_targets = internal_targets
         self.base_url = book.base_url or _origin(book.info.url)
+        # The book's own pages on its site (/publications/guide/...): only links under it
+        # can be pages of the book; /contact is another page of the site.
+        self.book_path = urlsplit(book.info.url).path.rstrip("/") + "/"
         self.assets: dict[str, Asset] = {}
 
     def apply(self, fragment: lxml_html.HtmlElement, source: Source) -> None:
@@ -108,8 +153,19 @@ class ReferencePolicy:
         if asset is None:
             _replace_with_text(element, element.get("alt", ""))
             return
+        content = asset.path.read_bytes()
+        if asset.media_type == "image/svg+xml":
+            content, removed = sanitize_svg(content)
+            for reference in removed:
+                self.diagnostics.warning(
+                    source.path, self._line(source, src),
+                    f"SVG image '{src}' refers to '{reference[:80]}', which is left out",
+                    "keep the drawing self-contained: no external images, fonts or scripts")
+            if not content:
+                _replace_with_text(element, element.get("alt", ""))
+                return
         self.assets[asset.path.as_posix()] = asset
-        element.set("src", asset.data_uri())
+        element.set("src", asset.data_uri(content))
 
     def resolve_image(self, src: str, source: Source) -> Asset | None:
         if not src:
@@ -160,7 +216,10 @@ class ReferencePolicy:
         href = (element.get("href") or "").strip()
         for name in ("target", "download"):
             element.attrib.pop(name, None)
-        if not href or href.startswith("#"):
+        if not href:  # a link to nowhere, such as an expression left out by templating
+            _unwrap(element)
+            return
+        if href.startswith("#"):
             return
         parts = urlsplit(href)
         scheme = parts.scheme.lower()
@@ -183,7 +242,14 @@ class ReferencePolicy:
         _unwrap(element)
 
     def _internal_target(self, path: str) -> str | None:
-        segments = [s for s in unquote(path).split("/") if s and s != "."]
+        path = unquote(path)
+        if path.startswith("/"):
+            if not path.startswith(self.book_path) and path.rstrip("/") + "/" != self.book_path:
+                return None
+            path = path[len(self.book_path):]
+            if not path.strip("/"):  # the book's home page
+                return self.internal_targets.get("index")
+        segments = [s for s in path.split("/") if s and s != "."]
         if not segments:
             return None
         last = posixpath.splitext(segments[-1])[0]

@@ -11,9 +11,11 @@ import markdown
 from lxml import html as lxml_html
 from markupsafe import Markup
 
+from . import dsfr
 from .diagnostics import Diagnostics
-from .markdown_ext import CrossRefExtension, FigureExtension, HtmlBlockExtension
-from .model import Book, Chapter, Sheet, Source, Theme
+from .markdown_ext import (CommonMarkListExtension, CrossRefExtension, FigureExtension,
+                           HtmlBlockExtension)
+from .model import DIFFICULTIES, PRIORITIES, Book, Chapter, Sheet, Source, Theme
 from .outline import namespace_ids, shift_headings
 from .references import Asset, ReferencePolicy
 
@@ -76,7 +78,8 @@ class MarkdownRenderer:
         titles = {sheet.id: sheet.title for sheet in book.sheets}
         labels = markdown_labels(layouts)
         self.md = markdown.Markdown(
-            extensions=[*MARKDOWN_EXTENSIONS, HtmlBlockExtension(), FigureExtension(),
+            extensions=[*MARKDOWN_EXTENSIONS, HtmlBlockExtension(), CommonMarkListExtension(),
+                        FigureExtension(),
                         CrossRefExtension(title_of=titles.get)],
             extension_configs={"footnotes": {
                 "BACKLINK_TEXT": labels["footnotes"]["backlink_text"],
@@ -93,7 +96,9 @@ class MarkdownRenderer:
         if not converted.strip():
             return Markup("")
         fragment = lxml_html.fragment_fromstring(converted, create_parent="div")
+        dsfr.apply(fragment)  # first: what the book drops raises no warning
         self.policy.apply(fragment, source)
+        dsfr.prune_empty(fragment)
         shift_headings(fragment, top_level)
         namespace_ids(fragment, namespace, self.taken_ids)
         inner = (fragment.text or "") + "".join(
@@ -118,14 +123,31 @@ def markdown_labels(layouts: Path) -> dict[str, dict[str, str]]:
         return tomllib.load(handle)
 
 
-def render_book(book: Book, diagnostics: Diagnostics, layouts: Path) -> RenderedBook:
+MATRIX_SLUG = "matrice"
+
+
+def render_matrix(book: Book, layouts: Path, after: Chapter) -> RenderedChapter:
+    """The priority × difficulty matrix, a chapter generated from the sheets' fields."""
+    template = layout_environment(layouts).get_template("partials/matrix.html.j2")
+    context = {"sheets": book.sheets, "priorities": PRIORITIES, "difficulties": DIFFICULTIES}
+    title = str(template.make_module(context).title)
+    chapter = Chapter(slug=MATRIX_SLUG, title=title, body=Source(after.body.path, ""))
+    return RenderedChapter(chapter, MATRIX_SLUG, Markup(template.render(context)))
+
+
+def render_book(book: Book, diagnostics: Diagnostics, layouts: Path,
+                matrix_after: str = "") -> RenderedBook:
     """Turn every Markdown body of the book into HTML, in reading order."""
     renderer = MarkdownRenderer(book, diagnostics, layouts)
-    renderer.taken_ids |= {c.slug for c in (*book.front, *book.back)}
+    renderer.taken_ids |= {c.slug for c in (*book.front, *book.back)} | {MATRIX_SLUG}
 
     def chapters(items: tuple[Chapter, ...]) -> tuple[RenderedChapter, ...]:
-        return tuple(RenderedChapter(c, c.slug, renderer.render(c.body, CHAPTER_BODY_LEVEL, c.slug))
-                     for c in items)
+        rendered = []
+        for c in items:
+            rendered.append(RenderedChapter(c, c.slug, renderer.render(c.body, CHAPTER_BODY_LEVEL, c.slug)))
+            if matrix_after and c.body.path.name == matrix_after and book.sheets:
+                rendered.append(render_matrix(book, layouts, c))
+        return tuple(rendered)
 
     front = chapters(book.front)
     themes = []

@@ -41,6 +41,8 @@ def validate(book: Book, diagnostics: Diagnostics) -> None:
     known = {sheet.id for sheet in book.sheets}
     for source in _all_sources(book):
         _check_crossrefs(source, known, diagnostics)
+        _check_nesting(source, diagnostics)
+        _check_html_blocks(source, diagnostics)
 
 
 def _check_sheet(sheet: Sheet, diagnostics: Diagnostics) -> None:
@@ -93,7 +95,7 @@ def _all_sources(book: Book) -> list[Source]:
 
 
 def _check_crossrefs(source: Source, known: set[str], diagnostics: Diagnostics) -> None:
-    text = _FENCE.sub(lambda m: "\n" * m.group(0).count("\n") + " ", source.text)
+    text = _without_code(source.text)
     for match in _LOOSE_CROSSREF.finditer(text):
         target = match.group(1).strip()
         line = source.line_of(match.start())
@@ -104,6 +106,59 @@ def _check_crossrefs(source: Source, known: set[str], diagnostics: Diagnostics) 
             close = difflib.get_close_matches(target, sorted(known), n=1)
             diagnostics.error(source.path, line, f"cross-reference to unknown sheet '{target}'",
                               f"did you mean '{close[0]}'?" if close else "check the sheet id")
+
+
+MAX_LIST_DEPTH = 10
+_LIST_ITEM = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])[ \t]")
+_BLOCK_TAG = re.compile(r"<(/?)(div|section|aside|nav|article|header|footer|figure|details|blockquote"
+                        r"|table|ul|ol)\b[^>]*?(/?)>", re.IGNORECASE)
+
+
+def _without_code(text: str) -> str:
+    """The text with fenced code blocks blanked out, line breaks kept."""
+    return _FENCE.sub(lambda m: "\n" * m.group(0).count("\n") + " ", text)
+
+
+def _check_nesting(source: Source, diagnostics: Diagnostics) -> None:
+    # Lists nested this deep are a slip of the keyboard, and would make the book unreadable.
+    for number, line in enumerate(_without_code(source.text).split("\n")):
+        match = _LIST_ITEM.match(line)
+        if match:
+            depth = len(match.group("indent").expandtabs(4)) // 2 + 1
+            if depth > MAX_LIST_DEPTH:
+                diagnostics.error(source.path, source.first_line + number,
+                                  f"list nested {depth} levels deep (at most {MAX_LIST_DEPTH})",
+                                  "flatten the list, or turn its deepest levels into paragraphs")
+                return
+
+
+def _check_html_blocks(source: Source, diagnostics: Diagnostics) -> None:
+    """An HTML block left open swallows the rest of the file: report where it was opened."""
+    text = _without_code(source.text)
+    open_tags: list[tuple[str, int]] = []
+    for match in _BLOCK_TAG.finditer(text):
+        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
+        if self_closing:
+            continue
+        if not closing:
+            open_tags.append((name, match.start()))
+        elif open_tags and open_tags[-1][0] == name:
+            open_tags.pop()
+        elif any(tag == name for tag, _ in open_tags):
+            while open_tags and open_tags[-1][0] != name:
+                _report_unclosed(source, *open_tags.pop(), diagnostics)
+            open_tags.pop()
+        else:
+            diagnostics.error(source.path, source.line_of(match.start()),
+                              f"closing </{name}> without an opening <{name}>",
+                              f"remove it, or add the <{name}> it closes")
+    for name, offset in open_tags:
+        _report_unclosed(source, name, offset, diagnostics)
+
+
+def _report_unclosed(source: Source, name: str, offset: int, diagnostics: Diagnostics) -> None:
+    diagnostics.error(source.path, source.line_of(offset), f"HTML block <{name}> is never closed",
+                      f"add </{name}> where the block ends")
 
 
 def _next_free_id(book: Book, theme_id: str) -> str:
