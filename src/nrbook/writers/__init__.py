@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import Writer
+from .epub import EpubWriter
 from .html import HtmlWriter
 from .pdf import PdfWriter
 
@@ -10,6 +11,7 @@ from .pdf import PdfWriter
 WRITERS: dict[str, type[Writer]] = {
     HtmlWriter.format: HtmlWriter,
     PdfWriter.format: PdfWriter,
+    EpubWriter.format: EpubWriter,  # after the PDF: its page-list cites the printed pages
 }
 
-__all__ = ["WRITERS", "Writer", "HtmlWriter", "PdfWriter"]
+__all__ = ["WRITERS", "Writer", "HtmlWriter", "PdfWriter", "EpubWriter"]
