@@ -17,6 +17,7 @@ from .diagnostics import BuildFailed, Diagnostics
 from .load import load_book
 from .model import Book
 from .output import OutputStage
+from .progress import Progress
 from .render import RenderedBook, layout_environment, render_book
 from .validate import validate
 
@@ -49,6 +50,7 @@ class BuildOptions:
     profile: str = ""  # "" or "eco"
     layouts: Path = LAYOUTS_DIR
     styles: Path = STYLES_DIR
+    cache: Path | None = Path(".nrbook-cache")  # None: measure everything, store nothing
 
     @property
     def config_path(self) -> Path:
@@ -67,6 +69,7 @@ class BuildContext:
     build_date: datetime
     stage: OutputStage
     facts: dict[str, object] = field(default_factory=dict)  # what writers learn, for later writers
+    progress: Progress = field(default_factory=Progress)
 
     def stylesheet(self, target: str) -> str:
         return "\n".join((self.options.styles / name).read_text(encoding="utf-8")
@@ -124,7 +127,8 @@ WriterFactory = Callable[[BuildContext], "Writer"]
 
 
 def build(options: BuildOptions, diagnostics: Diagnostics | None = None,
-          writers: list[WriterFactory] | None = None, facts: dict | None = None) -> list[Path]:
+          writers: list[WriterFactory] | None = None, facts: dict | None = None,
+          progress: Progress | None = None) -> list[Path]:
     """Build the requested formats (or run the given writers); return the files written.
 
     Nothing is written unless every check passed and every writer succeeded.
@@ -135,13 +139,18 @@ def build(options: BuildOptions, diagnostics: Diagnostics | None = None,
     if writers is None:
         formats = options.formats or tuple(WRITERS)
         writers = [WRITERS[name] for name in sorted(formats, key=list(WRITERS).index)]
-    config, book, rendered = prepare(options, diagnostics)
-    with OutputStage(options.out) as stage:
-        context = BuildContext(options, config, book, rendered, diagnostics,
-                               build_date(book.info.date), stage,
-                               facts if facts is not None else {})
-        for writer in writers:
-            writer(context).write()
-        if diagnostics.errors:  # writers may find problems too (a sheet that cannot fit, --strict)
-            raise BuildFailed(diagnostics)
-        return stage.commit()
+    progress = progress or Progress()
+    with progress.running():
+        progress.step("reading and checking the sources")
+        config, book, rendered = prepare(options, diagnostics)
+        with OutputStage(options.out) as stage:
+            context = BuildContext(options, config, book, rendered, diagnostics,
+                                   build_date(book.info.date), stage,
+                                   facts if facts is not None else {}, progress)
+            for writer in writers:
+                instance = writer(context)
+                progress.step(f"writing {instance.format}")
+                instance.write()
+            if diagnostics.errors:  # writers find problems too (a sheet that cannot fit, --strict)
+                raise BuildFailed(diagnostics)
+            return stage.commit()

@@ -13,7 +13,7 @@ import pydyf
 import weasyprint
 from weasyprint.urls import path2url
 
-from ..fit import SAFETY_PX, SheetFit, choose, content_height, fit_levels, read_measures, sheet_boxes_per_page
+from ..fit import FitCache, SheetFit, SheetFitter, fit_levels, sheet_boxes_per_page
 from ..pipeline import BuildContext
 from ..sandbox import SandboxFetcher
 from .base import Writer
@@ -139,31 +139,25 @@ def anchor_pages(document: weasyprint.Document) -> dict[str, int]:
     return pages
 
 
-def sheet_fits(context: BuildContext) -> dict[str, SheetFit]:
-    """Each sheet's fitting setting, measured once per build and shared by the writers."""
-    if "fit" in context.facts:
-        return context.facts["fit"]  # type: ignore[return-value]
-    sheets = list(context.rendered.sheets)
-    fits: dict[str, SheetFit] = {}
-    if sheets:
-        floor = fit_levels(context.options.styles)
-        galley = render_document(context, context.html("galley.html.j2", target="galley",
-                                                       galley=[(s, 0) for s in sheets]), "galley", galley=True)
-        available = content_height(galley)
-        natural = read_measures(galley)
-        over = [s for s, m in zip(sheets, natural) if m.height_px > available - SAFETY_PX]
-        tightened = {}
-        if over and floor:
-            steps = render_document(context, context.html(
-                "galley.html.j2", target="galley",
-                galley=[(s, level) for s in over for level in range(1, floor + 1)]), "galley", galley=True)
-            measures = read_measures(steps)
-            for index, entry in enumerate(over):
-                tightened[entry.sheet.id] = measures[index * floor:(index + 1) * floor]
-        page_mm = available / (96 / 25.4)
-        fits = choose(sheets, natural, tightened, available, page_mm)
-    context.facts["fit"] = fits
-    return fits
+def galley_renderer(context: BuildContext):
+    """Lays (sheet, fitting step) pairs out on galley pages, for measuring."""
+    def render(pairs):
+        return render_document(context, context.html("galley.html.j2", target="galley", galley=pairs),
+                               "galley", galley=True)
+    return render
+
+
+def sheet_fitter(context: BuildContext) -> SheetFitter:
+    """The build's fitter, shared by the writers that print sheets."""
+    if "fitter" not in context.facts:
+        sheets = list(context.rendered.sheets)
+        cache = FitCache(context.options.cache, context.options.styles)
+        keys = {entry.sheet.id: cache.key(context.html("galley.html.j2", target="galley",
+                                                       galley=[(entry, 0)]))
+                for entry in sheets}
+        context.facts["fitter"] = SheetFitter(sheets, galley_renderer(context),
+                                              fit_levels(context.options.styles), cache, keys)
+    return context.facts["fitter"]  # type: ignore[return-value]
 
 
 def report_unfitted(context: BuildContext, fits: dict[str, SheetFit]) -> None:
@@ -206,19 +200,33 @@ class PdfWriter(Writer):
 
     def layout(self) -> weasyprint.Document:
         """Fit the sheets and lay the book out; what later writers need is kept in ``facts``."""
-        fits = sheet_fits(self.context)
+        progress = self.context.progress
+        progress.step("fitting the practice sheets")
+        fitter = sheet_fitter(self.context)
+        fitter.plan()
+        progress.step("laying the book out")
+        document = self.render_book(fitter.fits)
+        if fitter.settle(document):  # a sheet thought short ran over: lay out again, fitted
+            progress.step("laying the book out again with the sheets that ran over fitted")
+            document = self.render_book(fitter.fits)
+            fitter.settle(document)
+        self.context.facts["sheets_measured"] = fitter.measured
+        fits = self.context.facts["fit"] = dict(fitter.fits)
         report_unfitted(self.context, fits)
-        html_text = self.context.html("book.html.j2", target="print",
-                                      fit={i: f.css_class for i, f in fits.items()})
-        document = render_document(self.context, html_text, f"{self.context.name}.pdf")
         check_one_page_each(self.context, document)
         self.context.facts["pdf_document"] = document
         self.context.facts["pdf_pages"] = anchor_pages(document)
         self.context.facts["pdf_page_count"] = len(document.pages)
         return document
 
+    def render_book(self, fits: dict[str, SheetFit]) -> weasyprint.Document:
+        html_text = self.context.html("book.html.j2", target="print",
+                                      fit={i: f.css_class for i, f in fits.items()})
+        return render_document(self.context, html_text, f"{self.context.name}.pdf")
+
     def write(self) -> list[Path]:
         document = self.layout()
+        self.context.progress.step("writing the PDF")
         report = self.context.stage.write_bytes("fit-report.json",
                                                 fit_report(self.context, self.context.facts["fit"]))
         return [write_document(self.context, document, f"{self.context.name}.pdf"), report]
