@@ -22,6 +22,14 @@ examples:
   nrbook build --format pdf --strict            only the PDF; warnings fail the build
   nrbook build --source ../shared/corpus/guide-v1 --config tests/corpus/guide-v1.toml
   nrbook check                                  validate the sources, write nothing
+  nrbook serve                                  preview on http://127.0.0.1:8000/, rebuilt on every change
+  nrbook new sheet --theme a --title "Mesurer l'empreinte du parc"
+                                                a new sheet with the next free id, ready to fill
+  nrbook new theme --title "Numérique et territoires"
+  nrbook sheets --theme a --split               one-page handouts of chosen sheets
+  nrbook export --format json --out -           every practice as data
+
+'nrbook COMMAND --help' describes each command, with examples.
 """
 
 
@@ -68,6 +76,8 @@ def make_parser() -> argparse.ArgumentParser:
                        help="comma-separated formats among html, pdf, epub (default: all)")
     build.add_argument("--profile", choices=["eco"], default="",
                        help="eco: ink-saving print profile, no background fills")
+    build.add_argument("--no-cache", action="store_true",
+                       help="measure every sheet again, ignoring and not filling .nrbook-cache/")
     build.add_argument("-v", "--verbose", action="store_true", help="say what each step did")
     build.add_argument("-q", "--quiet", action="store_true", help="print problems only")
 
@@ -92,6 +102,8 @@ def make_parser() -> argparse.ArgumentParser:
                         help="two-sided printing: a blank verso after each sheet")
     sheets.add_argument("--profile", choices=["eco"], default="",
                         help="eco: ink-saving profile, no background fills")
+    sheets.add_argument("--no-cache", action="store_true",
+                        help="measure every sheet again, ignoring and not filling .nrbook-cache/")
     sheets.add_argument("-v", "--verbose", action="store_true", help="say what each step did")
     sheets.add_argument("-q", "--quiet", action="store_true", help="print problems only")
 
@@ -120,7 +132,83 @@ def make_parser() -> argparse.ArgumentParser:
                         help="file to write (pratiques.csv), or a folder for <name>.<format>, or - "
                              "for standard output (default: dist/<name>.<format>)")
     export.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+
+    serve = commands.add_parser(
+        "serve", help="live preview while editing, with each sheet as printed",
+        description="Build the HTML book and serve it on 127.0.0.1 (this machine only). Each change "
+                    "to the sources, layouts/ or styles/ rebuilds it and reloads the open page. "
+                    "/sheet/ID shows a sheet's printed page as an image, with the fitting chosen "
+                    "and a warning if it does not fit. Problems in the sources show in the page "
+                    "and here, and the server keeps running. Nothing is written to dist/. "
+                    "Stop with Ctrl-C.",
+        epilog="examples:\n"
+               "  nrbook serve                           content/ on http://127.0.0.1:8000/\n"
+               "  nrbook serve --source ../mon-guide --port 8080\n"
+               "  nrbook serve --port 0                  any free port (the address is printed)\n"
+               "  make serve SOURCE=content\n\n"
+               "pages:\n"
+               "  /              the book (the errors instead, while the sources have some)\n"
+               "  /sheet/        every sheet with its fitting setting\n"
+               "  /sheet/a.1     sheet a.1 as printed\n"
+               "  /problems      errors and warnings of the latest build\n"
+               "  /last-good     the last book built without error",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    _source_arguments(serve)
+    serve.add_argument("--port", type=_port, default=8000, metavar="N",
+                       help="port on 127.0.0.1 (default: 8000; 0: any free port)")
+
+    new = commands.add_parser(
+        "new", help="start a new practice sheet or theme, ready to fill",
+        description="Write the skeleton of a new practice sheet or theme in the right folder. "
+                    "What it writes passes 'nrbook check' at once; replace each 'À préciser'.",
+        epilog="examples:\n"
+               "  nrbook new sheet --theme a --title \"Mesurer l'empreinte du parc\"\n"
+               "  nrbook new theme --title \"Numérique et territoires\"\n\n"
+               "'nrbook new sheet --help' and 'nrbook new theme --help' give the options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    kinds = new.add_subparsers(dest="kind", metavar="KIND", required=True)
+    new_sheet = kinds.add_parser(
+        "sheet", help="a practice sheet, with the theme's next free id",
+        description="Write THEME-FOLDER/<title-as-file-name>.md with the next free id of the theme "
+                    "(a.7 after a.6), placeholders for every field, and a body skeleton with its "
+                    "'En savoir plus' section. An existing file is never overwritten.",
+        epilog="examples:\n"
+               "  nrbook new sheet --theme a --title \"Mesurer l'empreinte du parc\"\n"
+               "  nrbook new sheet --theme strategie-et-gouvernance --title \"Former les élus\" "
+               "--priority Prioritaire --difficulty Facile\n"
+               "  nrbook new sheet --source tests/fixtures/mini --theme b --title \"Essai\"",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    new_theme = kinds.add_parser(
+        "theme", help="a theme: its folder and its index.md",
+        description="Create a folder named after the title with its index.md (id, title, order), "
+                    "using the next free letter unless --id gives one, and add the folder to "
+                    "[order] themes in book.toml if the book lists its themes there (comments kept).",
+        epilog="examples:\n"
+               "  nrbook new theme --title \"Numérique et territoires\"\n"
+               "  nrbook new theme --title \"Numérique et territoires\" --id j\n"
+               "then: nrbook new sheet --theme j --title \"...\"",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    for parser_of_kind in (new_sheet, new_theme):
+        parser_of_kind.add_argument("--source", type=Path, default=Path("content"), metavar="DIR",
+                                    help="folder of the Markdown sources (default: content/)")
+        parser_of_kind.add_argument("--config", type=Path, default=None, metavar="FILE",
+                                    help="book configuration (default: DIR/book.toml)")
+        parser_of_kind.add_argument("--title", required=True, help="its title, in quotes")
+    new_sheet.add_argument("--theme", required=True,
+                           help="the theme: its letter (a), folder or title")
+    new_sheet.add_argument("--priority", default="Recommandée",
+                           help="Prioritaire, Recommandée (default) or 'Aller plus loin'")
+    new_sheet.add_argument("--difficulty", default="Moyenne",
+                           help="Facile, Moyenne (default) or Difficile")
+    new_theme.add_argument("--id", default="", metavar="LETTER",
+                           help="the theme's letter (default: the one after the highest used)")
     return parser
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a port number (0 to 65535)")
+    return int(value)
 
 
 def report(diagnostics: Diagnostics, stream=None) -> None:
@@ -160,7 +248,12 @@ def _debug_requested() -> bool:
 
 
 def _run(arguments: argparse.Namespace) -> int:
+    if arguments.command == "serve":
+        return _serve(arguments)
+    if arguments.command == "new":
+        return _new(arguments)
     from .pipeline import BuildOptions, build, prepare
+    from .progress import progress_for
 
     diagnostics = Diagnostics(strict=arguments.strict)
     started = time.perf_counter()
@@ -192,9 +285,11 @@ def _run(arguments: argparse.Namespace) -> int:
 
     options = BuildOptions(source=arguments.source, config=arguments.config, out=arguments.out,
                            formats=arguments.format, strict=arguments.strict,
-                           verbose=arguments.verbose, profile=arguments.profile)
+                           verbose=arguments.verbose, profile=arguments.profile,
+                           cache=None if arguments.no_cache else BuildOptions.cache)
     context_facts: dict = {}
-    written = build(options, diagnostics, facts=context_facts)
+    written = build(options, diagnostics, facts=context_facts,
+                    progress=progress_for(arguments.quiet))
     report(diagnostics)
     if arguments.verbose:
         _print_fits(context_facts)
@@ -210,6 +305,7 @@ def _sheets(arguments: argparse.Namespace, diagnostics: Diagnostics, started: fl
     from functools import partial
 
     from .pipeline import BuildOptions, build
+    from .progress import progress_for
     from .selection import SelectionError, SheetFilter
     from .writers.handouts import HandoutWriter
 
@@ -217,10 +313,12 @@ def _sheets(arguments: argparse.Namespace, diagnostics: Diagnostics, started: fl
                             theme=arguments.theme, priority=arguments.priority,
                             difficulty=arguments.difficulty, pilot=arguments.pilot)
     options = BuildOptions(source=arguments.source, config=arguments.config, out=arguments.out,
-                           strict=arguments.strict, verbose=arguments.verbose, profile=arguments.profile)
+                           strict=arguments.strict, verbose=arguments.verbose, profile=arguments.profile,
+                           cache=None if arguments.no_cache else BuildOptions.cache)
     facts: dict = {}
     try:
-        written = build(options, diagnostics, facts=facts, writers=[partial(
+        written = build(options, diagnostics, facts=facts, progress=progress_for(arguments.quiet),
+                        writers=[partial(
             HandoutWriter, selection=selection, split=arguments.split, duplex=arguments.duplex)])
     except SelectionError as error:
         report(diagnostics)
@@ -257,3 +355,49 @@ def _shown(path: Path) -> str:
 
 def _size(size: int) -> str:
     return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.2f} MB"
+
+
+def _serve(arguments: argparse.Namespace) -> int:
+    from .pipeline import BuildOptions
+    from .serve import ServeError, serve
+
+    options = BuildOptions(source=arguments.source, config=arguments.config, strict=arguments.strict)
+    try:
+        return serve(options, port=arguments.port)
+    except ServeError as error:
+        print(f"nrbook serve: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _new(arguments: argparse.Namespace) -> int:
+    from .scaffold import ScaffoldError, new_sheet, new_theme
+
+    try:
+        if arguments.kind == "sheet":
+            done = new_sheet(arguments.source, arguments.theme, arguments.title,
+                             arguments.priority, arguments.difficulty, arguments.config)
+        else:
+            done = new_theme(arguments.source, arguments.title, arguments.id, arguments.config)
+    except ScaffoldError as error:
+        print(f"nrbook new {arguments.kind}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    source = _shown(arguments.source)
+    assert done.theme is not None
+    if done.kind == "sheet":
+        print(f"wrote {_shown(done.written)}: sheet {done.id} \"{done.title}\", "
+              f"theme {done.theme.id} ({done.theme.title})", file=sys.stderr)
+        print(f"next: replace each \"À préciser\" in it, then run: nrbook check --source {source}\n"
+              f"      see it as printed: nrbook serve --source {source}, page /sheet/{done.id}",
+              file=sys.stderr)
+        return EXIT_OK
+    print(f"wrote {_shown(done.written)}: theme {done.id} \"{done.title}\"", file=sys.stderr)
+    if done.config_changed is not None:
+        print(f"added \"{done.theme.folder.name}\" to [order] themes in {_shown(done.config_changed)}",
+              file=sys.stderr)
+    if done.config_problem:
+        print(f"nrbook new theme: could not edit [order] themes by itself ({done.config_problem}): "
+              f"add \"{done.theme.folder.name}\" to it by hand", file=sys.stderr)
+    print(f"next: write its introduction, then its first sheet (until then, check warns that the "
+          f"theme has none): nrbook new sheet --source {source} --theme {done.id} --title \"...\"",
+          file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,106 @@
+"""The HTML book is valid (Nu HTML Checker) and works in a real browser (Chromium)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, CORPUS_CONFIG, ROOT, build_book
+
+VNU = ROOT / ".tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+CHROMIUM = Path("/usr/bin/chromium")
+IN_CI = os.environ.get("CI") == "true"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally when a tool is not installed; in CI, where .ci/run installs it, fail."""
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"{reason} (CI installs it with 'make check-epub')")
+        pytest.skip(f"{reason}: run 'make check-epub' to install it")
+
+
+@pytest.fixture(scope="module")
+def corpus_html(tmp_path_factory):
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus/guide-v1 is not beside the checkout")
+    written, _ = build_book(CORPUS, tmp_path_factory.mktemp("corpus-html"), formats=("html",),
+                            config=CORPUS_CONFIG)
+    return written[0]
+
+
+def vnu_errors(path: Path) -> list[dict]:
+    require(VNU.is_file() and shutil.which("java") is not None, "the Nu HTML Checker (vnu.jar) is missing")
+    result = subprocess.run(["java", "-Xss4m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar",
+                             str(VNU), "--errors-only", "--format", "json", str(path)],
+                            capture_output=True, text=True, timeout=300)
+    return [m for m in json.loads(result.stderr or result.stdout)["messages"]
+            if m.get("type") in ("error", "non-document-error")]
+
+
+def test_content_html_is_valid(content_build):
+    assert vnu_errors(content_build["html"]) == []
+
+
+def test_mini_html_is_valid(mini_build):
+    assert vnu_errors(mini_build["html"]) == []
+
+
+@pytest.mark.corpus
+def test_corpus_html_is_valid(corpus_html):
+    assert vnu_errors(corpus_html) == []
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require(CHROMIUM.exists(), "Debian's Chromium (/usr/bin/chromium) is missing")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as driver:
+        instance = driver.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync"])
+        yield instance
+        instance.close()
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (1366, 900)], ids=["phone", "desktop"])
+def test_opens_without_console_errors_and_fits_the_screen(browser, content_build, tmp_path, width, height):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type in ("error", "warning") else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("request", lambda request: problems.append(f"request {request.url}")
+            if not request.url.startswith(("file:", "data:")) else None)
+    page.goto(content_build["html"].as_uri())
+    shot = tmp_path / f"book-{width}.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    assert problems == []
+    # no horizontal scrolling on a phone: the text reflows
+    assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+    side = page.eval_on_selector("#a-1 .sheet-side", "e => e.getBoundingClientRect()")
+    body = page.eval_on_selector("#a-1 .sheet-body", "e => e.getBoundingClientRect()")
+    if width < 800:
+        assert side["bottom"] <= body["top"] + 1, "the side column stands above the text on a phone"
+    else:
+        assert side["right"] <= body["left"] + 1, "the side column stands beside the text on a wide screen"
+    page.close()
+
+
+def test_table_of_contents_links_land_on_their_targets(browser, content_build):
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(content_build["html"].as_uri())
+    hrefs = page.eval_on_selector_all("nav[role=doc-toc] a", "links => links.map(a => a.getAttribute('href'))")
+    assert len(hrefs) >= 60
+    for href in hrefs:
+        page.click(f"nav[role=doc-toc] a[href='{href}']")
+        assert page.evaluate("location.hash") == href
+        top = page.evaluate(f"document.getElementById('{href[1:]}').getBoundingClientRect().top")
+        at_end = page.evaluate("Math.ceil(window.scrollY + window.innerHeight) >= document.documentElement.scrollHeight")
+        assert abs(top) < 2 or (at_end and 0 <= top < 900), f"{href} is not brought into view ({top:.0f} px)"
+        page.evaluate("window.scrollTo(0, 0)")
+    page.close()
