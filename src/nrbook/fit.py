@@ -192,6 +192,20 @@ def estimate_height(entry: RenderedSheet) -> float:
     return (head_mm + max(body_mm, side_mm)) / 259
 
 
+#: How much each fitting step shortens a sheet, roughly (measured on both books): only
+#: used to choose where the search for the right step starts.
+STEP_SHRINK = (1.0, 0.955, 0.92, 0.88, 0.84, 0.80, 0.77)
+
+
+def predicted_step(height: float, floor: int) -> int:
+    """The first step expected to bring a sheet of this height (in pages) under one page."""
+    for level in range(1, floor + 1):
+        shrink = STEP_SHRINK[min(level, len(STEP_SHRINK) - 1)]
+        if height * shrink <= 0.99:
+            return level
+    return floor
+
+
 # --- The cache -------------------------------------------------------------------------
 
 class FitCache:
@@ -281,27 +295,68 @@ class SheetFitter:
         return self.fits
 
     def measure(self, entries: list[RenderedSheet]) -> None:
-        """Measure sheets in the galley: natural first, then every step for those too tall."""
+        """Measure sheets in the galley: natural first, then the steps of those too tall."""
         if not entries:
             return
         natural_document = self.galley([(entry, 0) for entry in entries])
         self.available = content_height(natural_document)
-        natural = read_measures(natural_document)
+        natural = dict(zip((e.sheet.id for e in entries), read_measures(natural_document)))
         self.measured += len(entries)
-        over = [(e, m) for e, m in zip(entries, natural) if m.height_px > self.available - SAFETY_PX]
-        steps: dict[str, list[Measure]] = {}
-        if over and self.floor:
-            measures = read_measures(self.galley([(e, level) for e, _ in over
-                                                  for level in range(1, self.floor + 1)]))
-            self.measured += len(over) * self.floor
-            for index, (entry, _) in enumerate(over):
-                steps[entry.sheet.id] = measures[index * self.floor:(index + 1) * self.floor]
+        over = [e for e in entries if natural[e.sheet.id].height_px > self.available - SAFETY_PX]
+        steps = self.search_steps(over, natural) if over and self.floor else {}
         page_mm = self.available / PX_PER_MM
-        for entry, measure in zip(entries, natural):
-            fit = choose(entry, measure, steps.get(entry.sheet.id, []), self.available, page_mm)
+        for entry in entries:
+            fit = choose(entry, natural[entry.sheet.id], steps.get(entry.sheet.id, []),
+                         self.available, page_mm)
             self.fits[entry.sheet.id] = fit
             self.provisional.discard(entry.sheet.id)
             self.cache.put(self.keys[entry.sheet.id], fit)
+
+    def search_steps(self, entries: list[RenderedSheet], natural: dict[str, Measure]
+                     ) -> dict[str, list[Measure]]:
+        """The measures of each sheet's steps up to the first that fits, found in few layouts.
+
+        Each step is tighter than the one before, so the first step that fits is the one
+        just after the last that does not. The search starts at the step predicted from the
+        sheet's natural height and moves one step at a time; every round lays out all the
+        sheets still searching in one galley document.
+        """
+        limit = self.available - SAFETY_PX
+        known: dict[str, dict[int, Measure]] = {e.sheet.id: {} for e in entries}
+        bounds = {e.sheet.id: [0, self.floor + 1] for e in entries}  # (fails, fits) levels
+        guess = {e.sheet.id: predicted_step(natural[e.sheet.id].height_px / limit, self.floor)
+                 for e in entries}
+        searching = list(entries)
+        while searching:
+            measures = read_measures(self.galley([(e, guess[e.sheet.id]) for e in searching]))
+            self.measured += len(searching)
+            still = []
+            for entry, measure in zip(searching, measures):
+                sheet_id, level = entry.sheet.id, guess[entry.sheet.id]
+                known[sheet_id][level] = measure
+                low, high = bounds[sheet_id]
+                if measure.height_px <= limit:
+                    bounds[sheet_id] = [low, min(high, level)]
+                else:
+                    bounds[sheet_id] = [max(low, level), high]
+                low, high = bounds[sheet_id]
+                if high - low > 1:
+                    guess[sheet_id] = high - 1 if measure.height_px <= limit else low + 1
+                    still.append(entry)
+            searching = still
+        result = {}
+        for entry in entries:
+            sheet_id = entry.sheet.id
+            low, high = bounds[sheet_id]
+            chosen = min(high, self.floor)
+            if chosen not in known[sheet_id]:  # only happens when no step fits: the floor
+                chosen = max(known[sheet_id])
+            # choose() walks the steps in order: give it a failing measure for each step
+            # below the first that fits, then that step's measure.
+            failing = Measure(float("inf"), 0.0, 0.0)
+            result[sheet_id] = [known[sheet_id].get(level, failing) for level in range(1, chosen)] + [
+                known[sheet_id][chosen]]
+        return result
 
     def settle(self, document: weasyprint.Document) -> list[RenderedSheet]:
         """Read provisional sheets on the book's pages; return those that ran over.

@@ -68,7 +68,9 @@ def sanitize_svg(data: bytes) -> tuple[bytes, list[str]]:
             continue
         local = etree.QName(element).localname
         if local in SVG_FORBIDDEN:
-            removed.append(f"<{local}>")
+            # An empty <script/> left by a drawing program does nothing: drop it quietly.
+            if len(element) or (element.text or "").strip() or element.attrib:
+                removed.append(f"<{local}>")
             element.getparent().remove(element)
             continue
         for name in ("href", XLINK_HREF, "src"):

@@ -90,7 +90,8 @@ class MarkdownRenderer:
         self.policy = ReferencePolicy(book, diagnostics, _internal_targets(book))
         self.taken_ids: set[str] = {s.anchor for s in book.sheets} | {t.anchor for t in book.themes}
 
-    def render(self, source: Source, top_level: int, namespace: str) -> Markup:
+    def render(self, source: Source, top_level: int, namespace: str,
+               mark_blocks: bool = False) -> Markup:
         self.md.reset()
         converted = self.md.convert(source.text)
         if not converted.strip():
@@ -100,10 +101,29 @@ class MarkdownRenderer:
         self.policy.apply(fragment, source)
         dsfr.prune_empty(fragment)
         shift_headings(fragment, top_level)
+        if mark_blocks:
+            mark_top_blocks(fragment)
         namespace_ids(fragment, namespace, self.taken_ids)
         inner = (fragment.text or "") + "".join(
             lxml_html.tostring(child, encoding="unicode") for child in fragment)
         return Markup(inner)
+
+
+def mark_top_blocks(fragment: lxml_html.HtmlElement) -> None:
+    """Give each top-level block of a long text an id.
+
+    The PDF tells on which printed page each id lies; with these, the EPUB's page list
+    can mark where every page of a chapter begins, not only the pages with a heading.
+    """
+    for number, child in enumerate(fragment, start=1):
+        if not isinstance(child.tag, str):
+            continue
+        if child.get("id") is None:
+            child.set("id", f"bloc-{number}")
+        if child.tag in ("ul", "ol", "dl"):  # a glossary or a long list runs over pages
+            for item, entry in enumerate(child.iterchildren("li", "dt"), start=1):
+                if entry.get("id") is None:
+                    entry.set("id", f"bloc-{number}-{item}")
 
 
 def _internal_targets(book: Book) -> dict[str, str]:
@@ -144,7 +164,8 @@ def render_book(book: Book, diagnostics: Diagnostics, layouts: Path,
     def chapters(items: tuple[Chapter, ...]) -> tuple[RenderedChapter, ...]:
         rendered = []
         for c in items:
-            rendered.append(RenderedChapter(c, c.slug, renderer.render(c.body, CHAPTER_BODY_LEVEL, c.slug)))
+            rendered.append(RenderedChapter(c, c.slug, renderer.render(c.body, CHAPTER_BODY_LEVEL, c.slug,
+                                                                       mark_blocks=True)))
             if matrix_after and c.body.path.name == matrix_after and book.sheets:
                 rendered.append(render_matrix(book, layouts, c))
         return tuple(rendered)
@@ -164,7 +185,8 @@ def render_book(book: Book, diagnostics: Diagnostics, layouts: Path,
                 more=part(sheet.more, "plus"),
                 feedback=part(sheet.feedback, "rex"),
             ))
-        themes.append(RenderedTheme(theme, renderer.render(theme.intro, THEME_INTRO_LEVEL, theme.anchor),
+        themes.append(RenderedTheme(theme, renderer.render(theme.intro, THEME_INTRO_LEVEL, theme.anchor,
+                                                           mark_blocks=True),
                                     tuple(sheets)))
     back = chapters(book.back)
     return RenderedBook(book, front, tuple(themes), back, dict(renderer.policy.assets))
