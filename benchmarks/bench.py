@@ -66,7 +66,7 @@ def final_print_html(source: Path, config: Path, out: Path, cache: Path) -> tupl
     from nrbook.diagnostics import Diagnostics
     from nrbook.output import OutputStage
     from nrbook.pipeline import BuildContext, BuildOptions, build_date, prepare
-    from nrbook.writers.pdf import PdfWriter, sheet_fitter
+    from nrbook.writers.pdf import PdfWriter
 
     options = BuildOptions(source=source, config=config, out=out, cache=cache)
     diagnostics = Diagnostics()

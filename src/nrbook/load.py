@@ -323,7 +323,7 @@ def load_theme(folder: Path, root: Path, config: BookConfig, diagnostics: Diagno
             continue
         if path.suffix.lower() not in {".md", ".markdown"}:
             continue
-        if path.is_symlink() and not _inside(path.resolve(), root):
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
             diagnostics.error(path, 1, "symbolic link leads outside the source folder",
                               "copy the file into the source folder instead of linking to it")
             continue
@@ -333,14 +333,6 @@ def load_theme(folder: Path, root: Path, config: BookConfig, diagnostics: Diagno
     sheets.sort(key=lambda s: sheet_sort_key(s.id))
     return Theme(id=theme_id, title=title, order=order, intro=intro, sheets=tuple(sheets),
                  slug=folder.name, lines={"id": fm.line("id" if "id" in fm.values else "idThematique")})
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-        return True
-    except ValueError:
-        return False
 
 
 def _url_part(name: str) -> str:
@@ -361,7 +353,7 @@ def load_book(source: Path, config: BookConfig, diagnostics: Diagnostics) -> Boo
         chapters = []
         for name in names:
             path = source / name
-            if not _inside(path.resolve(), source):
+            if not path.resolve().is_relative_to(source):
                 diagnostics.error(config.path, _config_line(config, name),
                                   f"'{name}' in [order] {key} is outside the source folder",
                                   "name a file inside the source folder")
@@ -381,7 +373,7 @@ def load_book(source: Path, config: BookConfig, diagnostics: Diagnostics) -> Boo
         folders = []
         for name in config.themes:
             folder = source / name
-            if not folder.is_dir() or not _inside(folder.resolve(), source):
+            if not folder.is_dir() or not folder.resolve().is_relative_to(source):
                 diagnostics.error(config.path, _config_line(config, name),
                                   f"theme folder '{name}' in [order] themes does not exist",
                                   _closest_file(source, name))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
@@ -100,10 +100,10 @@ def build_date(book_date: str) -> datetime:
     """The date written into outputs: SOURCE_DATE_EPOCH, else the book's date."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
     if book_date:
-        return datetime.strptime(book_date, "%Y-%m-%d").replace(tzinfo=timezone.utc)
-    return datetime(1980, 1, 1, tzinfo=timezone.utc)
+        return datetime.strptime(book_date, "%Y-%m-%d").replace(tzinfo=UTC)
+    return datetime(1980, 1, 1, tzinfo=UTC)
 
 
 def prepare(options: BuildOptions, diagnostics: Diagnostics) -> tuple[BookConfig, Book, RenderedBook]:

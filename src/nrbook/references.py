@@ -192,7 +192,8 @@ class ReferencePolicy:
             resolved = candidate.resolve()
         except (OSError, RuntimeError):
             resolved = candidate
-        if not (_inside(resolved, self.root) or (self.asset_root and _inside(resolved, self.asset_root))):
+        allowed = [self.root] + ([self.asset_root] if self.asset_root else [])
+        if not any(resolved.is_relative_to(folder) for folder in allowed):
             self._refuse(source, src, "image path leads outside the source folder",
                          "keep images inside the source folder")
             return None
@@ -202,9 +203,9 @@ class ReferencePolicy:
                          "use SVG, PNG, JPEG, GIF or WebP")
             return None
         if not resolved.is_file():
+            shown = resolved.relative_to(root) if resolved.is_relative_to(root) else resolved
             self.diagnostics.warning(source.path, self._line(source, src), f"image '{src}' does not exist",
-                                     f"add the file at {resolved.relative_to(root) if _inside(resolved, root) else resolved}"
-                                     " or correct the path")
+                                     f"add the file at {shown} or correct the path")
             return None
         if resolved.stat().st_size > MAX_IMAGE_BYTES:
             self.diagnostics.warning(source.path, self._line(source, src),
@@ -275,14 +276,6 @@ class ReferencePolicy:
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}/" if parts.scheme and parts.netloc else ""
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-        return True
-    except ValueError:
-        return False
 
 
 def _describe(element: lxml_html.HtmlElement) -> str:

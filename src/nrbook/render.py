@@ -13,8 +13,12 @@ from markupsafe import Markup
 
 from . import dsfr
 from .diagnostics import Diagnostics
-from .markdown_ext import (CommonMarkListExtension, CrossRefExtension, FigureExtension,
-                           HtmlBlockExtension)
+from .markdown_ext import (
+    CommonMarkListExtension,
+    CrossRefExtension,
+    FigureExtension,
+    HtmlBlockExtension,
+)
 from .model import DIFFICULTIES, PRIORITIES, Book, Chapter, Sheet, Source, Theme
 from .outline import namespace_ids, shift_headings
 from .references import Asset, ReferencePolicy
@@ -108,6 +112,12 @@ class MarkdownRenderer:
             lxml_html.tostring(child, encoding="unicode") for child in fragment)
         return Markup(inner)
 
+    def render_section(self, source: Source | None, namespace: str) -> Markup | None:
+        """A sheet section placed apart by the layouts ("En savoir plus"), if it has text."""
+        if source is None or not source.text.strip():
+            return None
+        return self.render(source, SHEET_BODY_LEVEL + 1, namespace)
+
 
 def mark_top_blocks(fragment: lxml_html.HtmlElement) -> None:
     """Give each top-level block of a long text an id.
@@ -175,15 +185,11 @@ def render_book(book: Book, diagnostics: Diagnostics, layouts: Path,
     for theme in book.themes:
         sheets = []
         for sheet in theme.sheets:
-            def part(source: Source | None, name: str) -> Markup | None:
-                if source is None or not source.text.strip():
-                    return None
-                return renderer.render(source, SHEET_BODY_LEVEL + 1, f"{sheet.anchor}-{name}")
             sheets.append(RenderedSheet(
                 sheet=sheet, theme=theme,
                 body=renderer.render(sheet.body, SHEET_BODY_LEVEL, sheet.anchor),
-                more=part(sheet.more, "plus"),
-                feedback=part(sheet.feedback, "rex"),
+                more=renderer.render_section(sheet.more, f"{sheet.anchor}-plus"),
+                feedback=renderer.render_section(sheet.feedback, f"{sheet.anchor}-rex"),
             ))
         themes.append(RenderedTheme(theme, renderer.render(theme.intro, THEME_INTRO_LEVEL, theme.anchor,
                                                            mark_blocks=True),

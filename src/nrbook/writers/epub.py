@@ -6,7 +6,7 @@ import io
 import uuid
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lxml import etree
@@ -43,7 +43,7 @@ CONTAINER = f"""<?xml version="1.0" encoding="UTF-8"?>
   </rootfiles>
 </container>
 """
-ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=timezone.utc)  # the earliest date a zip entry can carry
+ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)  # the earliest date a zip entry can carry
 
 
 @dataclass

@@ -22,10 +22,10 @@ class HandoutWriter(Writer):
     format = "sheets"
     description = "selected sheets, one page each, for printing"
 
-    def __init__(self, context: BuildContext, selection: SheetFilter = SheetFilter(),
+    def __init__(self, context: BuildContext, selection: SheetFilter | None = None,
                  split: bool = False, duplex: bool = False):
         super().__init__(context)
-        self.selection = selection
+        self.selection = selection or SheetFilter()
         self.split = split
         self.duplex = duplex
 
