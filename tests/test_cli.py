@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from conftest import MINI, copy_book, run_nrbook
 
 
@@ -54,3 +56,49 @@ def test_build_writes_the_requested_formats(tmp_path):
     result = run_nrbook("build", "--source", str(MINI), "--out", str(out), "--format", "html")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["mini.html"]
+
+
+def _listed_commands(help_text: str) -> dict[str, str]:
+    """The commands of a help text's list, with their descriptions (a wrapped one counts as '')."""
+    lines = help_text.splitlines()
+    start = lines.index("  COMMAND") + 1
+    commands = {}
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if not line.startswith("    ") or line.startswith("      "):
+            break
+        name, _, description = line.strip().partition(" ")
+        wrapped = index + 1 < len(lines) and lines[index + 1].startswith(" " * 14)
+        commands[name] = "" if wrapped else description.strip()
+    return commands
+
+
+def test_help_lists_every_command_on_one_line_with_examples():
+    result = run_nrbook("--help", env={**os.environ, "COLUMNS": "80"})
+    assert result.returncode == 0
+    commands = _listed_commands(result.stdout)
+    assert {"build", "check", "sheets", "export", "serve", "new"} <= set(commands)
+    assert all(commands.values()), f"a command without a one-line description: {commands}"
+    examples = result.stdout.split("examples:", 1)[1]
+    for command in commands:
+        assert f"nrbook {command}" in examples, f"no example of {command} in nrbook --help"
+
+
+def test_every_command_help_has_examples():
+    environment = {**os.environ, "COLUMNS": "80"}
+    commands = [[name] for name in _listed_commands(run_nrbook("--help", env=environment).stdout)]
+    commands += [["new", "sheet"], ["new", "theme"]]
+    for command in commands:
+        result = run_nrbook(*command, "--help", env=environment)
+        assert result.returncode == 0, command
+        assert "example" in result.stdout, f"nrbook {' '.join(command)} --help has no example"
+        after = result.stdout.split("example", 1)[1]
+        assert f"nrbook {' '.join(command)}" in after, command
+
+
+def test_serve_and_new_usage_errors_exit_2():
+    assert run_nrbook("serve", "--port", "http").returncode == 2
+    assert run_nrbook("serve", "--port", "70000").returncode == 2
+    result = run_nrbook("serve", "--source", "nulle-part-ici", "--port", "0")
+    assert result.returncode == 2 and "no source folder" in result.stderr
+    assert run_nrbook("new", "chapter", "--title", "x").returncode == 2

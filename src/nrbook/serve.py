@@ -1,0 +1,476 @@
+"""The editors' live preview: the HTML book served locally, rebuilt on change, sheets shown as printed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+import jinja2
+
+from .diagnostics import BuildFailed, Diagnostics, Problem, Severity
+from .model import Book
+from .output import OutputStage
+from .pipeline import BuildContext, BuildOptions, build_date, prepare
+from .print_preview import PrintPreview
+from .render import layout_environment
+
+#: The preview is for the editor's own eyes: it never listens beyond this machine.
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+PREVIEW_STYLESHEET = "preview.css"
+#: How often an open page asks whether there is a newer build (milliseconds).
+POLL_MS = 700
+# Changes closer together than this (ms) are one change: an editor's save is often
+# several file events (temporary file, rename), and a rebuild per event is wasted.
+WATCH_STEP_MS = 150
+# The watcher wakes up this often (ms) even without changes, which tells us it is ready.
+WATCH_TICK_MS = 250
+
+
+class ServeError(Exception):
+    """The preview cannot start (port taken, no such folder): a usage problem, exit 2."""
+
+
+@dataclass(frozen=True)
+class Build:
+    """One rebuild of the HTML book: its text if the sources were good, else their problems."""
+
+    number: int
+    book: Book | None
+    html: str
+    problems: tuple[Problem, ...]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.book is not None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    content_type: str
+    body: bytes
+
+
+class Preview:
+    """The preview's state and pages: builds on demand, answers each address of the server."""
+
+    def __init__(self, options: BuildOptions, log: IO[str] | None = None):
+        self.options = options
+        self.log = log or sys.stderr
+        self.workdir = Path(tempfile.mkdtemp(prefix="nrbook-serve-"))
+        self.url = ""
+        self._say_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._rebuild_lock = threading.Lock()
+        self.current: Build | None = None
+        self.last_good: Build | None = None
+        self.print = PrintPreview(options, self.workdir, self.say)
+
+    # --- building -----------------------------------------------------------------------
+
+    def say(self, message: str) -> None:
+        with self._say_lock:
+            print(message, file=self.log, flush=True)
+
+    def rebuild(self, changed: Iterable[str] = ()) -> Build:
+        """Load, validate and render the book again; keep the last good build if this one fails."""
+        with self._rebuild_lock:
+            changed = sorted(changed)
+            if changed:
+                shown = ", ".join(_shown(Path(p)) for p in changed[:4])
+                more = f" and {len(changed) - 4} more" if len(changed) > 4 else ""
+                self.say(f"changed: {shown}{more}")
+            started = time.perf_counter()
+            diagnostics = Diagnostics(strict=self.options.strict)
+            book: Book | None = None
+            html = ""
+            try:
+                config, book, rendered = prepare(self.options, diagnostics)
+                # A context needs a stage; the preview never commits it, nor writes to it.
+                context = BuildContext(self.options, config, book, rendered, diagnostics,
+                                       build_date(book.info.date), OutputStage(self.workdir / "stage"))
+                html = context.html("book.html.j2", target="screen")
+            except BuildFailed:
+                book = None
+            except Exception as error:  # noqa: BLE001 (a broken layout must not stop the preview)
+                book = None
+                diagnostics.add(_problem_from_exception(error, self.options.layouts))
+            with self._lock:
+                number = self.current.number + 1 if self.current is not None else 1
+                build = Build(number, book, html, tuple(diagnostics.sorted()),
+                              time.perf_counter() - started)
+                # The sheet pages watch both numbers: change them together.
+                if build.ok:
+                    self.print.request(number)
+                self.current = build
+                if build.ok:
+                    self.last_good = build
+            self._report(build)
+            return build
+
+    def _report(self, build: Build) -> None:
+        for problem in build.problems:
+            self.say(problem.format())
+        if build.ok:
+            assert build.book is not None
+            self.say(f"build {build.number} in {build.seconds:.2f} s: {len(build.book.themes)} themes, "
+                     f"{len(build.book.sheets)} sheets")
+        else:
+            count = len(build.errors)
+            kept = (f"; the last good build stays at {self.url}last-good"
+                    if self.last_good is not None and self.url else "")
+            self.say(f"build {build.number}: {count} error{'s' if count != 1 else ''}, "
+                     f"shown in the page{kept}")
+
+    def watch_paths(self) -> list[Path]:
+        """The sources, the layouts and the styles; the configuration too if it lives elsewhere."""
+        paths = [self.options.source.resolve(), self.options.layouts.resolve(),
+                 self.options.styles.resolve()]
+        config = self.options.config_path.resolve()
+        if config.is_file() and not any(config.is_relative_to(p) for p in paths):
+            paths.append(config)
+        return [p for p in dict.fromkeys(paths) if p.exists()]
+
+    def watch(self, stop: threading.Event, ready: threading.Event) -> None:
+        """Rebuild whenever a watched file changes, until ``stop`` is set (runs in a thread)."""
+        import watchfiles
+
+        try:
+            for changes in watchfiles.watch(*self.watch_paths(), stop_event=stop, step=WATCH_STEP_MS,
+                                            rust_timeout=WATCH_TICK_MS, yield_on_timeout=True,
+                                            raise_interrupt=False):
+                ready.set()  # the first yield, even empty, means the watches are in place
+                if stop.is_set():
+                    break
+                changed = _lasting_changes(changes)
+                if changed:
+                    self.rebuild(changed)
+        except Exception as error:  # noqa: BLE001 (said aloud: without it nothing updates)
+            self.say(f"nrbook serve: watching the sources stopped: {type(error).__name__}: {error}")
+        finally:
+            ready.set()
+
+    def close(self) -> None:
+        self.print.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # --- pages --------------------------------------------------------------------------
+
+    def state(self) -> dict[str, int]:
+        with self._lock:
+            current = self.current
+            printing = self.print.state()
+        return {"build": current.number if current else 0, "pdf": printing.version,
+                "errors": len(current.errors) if current else 0}
+
+    def route(self, target: str) -> Response:
+        """The answer to a GET of ``target`` (path and query)."""
+        path = urlsplit(target).path
+        with self._lock:
+            current, last_good = self.current, self.last_good
+        if path == "/__build":
+            return Response(200, "application/json", json.dumps(self.state()).encode())
+        if path == "/__preview.css":
+            css = (self.options.styles / PREVIEW_STYLESHEET).read_bytes()
+            return Response(200, "text/css; charset=utf-8", css)
+        if path == "/favicon.ico":
+            return Response(HTTPStatus.NO_CONTENT, "image/x-icon", b"")
+        if current is None:
+            return Response(HTTPStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+                            "La première construction du livre est en cours.\n".encode())
+        if path in ("/", "/index.html"):
+            if not current.ok:
+                return self._page("preview/problems.html.j2", current, last_good)
+            return self._book(current, stale=False)
+        if path == "/last-good":
+            if last_good is None:
+                return self._page("preview/problems.html.j2", current, last_good)
+            return self._book(last_good, stale=not current.ok)
+        if path == "/problems":
+            return self._page("preview/problems.html.j2", current, last_good)
+        if path in ("/sheet", "/sheet/"):
+            if last_good is not None:
+                self.print.want()
+            return self._page("preview/sheets.html.j2", current, last_good)
+        if path.startswith("/sheet/"):
+            if last_good is None or last_good.book is None:  # never built: the errors say why
+                return self._page("preview/problems.html.j2", current, last_good)
+            name = path.removeprefix("/sheet/")
+            sheet_id = name.removesuffix(".png")
+            if last_good.book.sheet(sheet_id) is None:
+                return self._page("preview/not-found.html.j2", current, last_good,
+                                  status=HTTPStatus.NOT_FOUND, wanted=path)
+            self.print.want()
+            if name.endswith(".png"):
+                image = self.print.png(sheet_id)
+                if image is None:
+                    return Response(HTTPStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+                                    b"La mise en page de l'impression est en cours.\n")
+                return Response(200, "image/png", image)
+            return self._page("preview/sheet.html.j2", current, last_good, sheet_id=sheet_id)
+        return self._page("preview/not-found.html.j2", current, last_good,
+                          status=HTTPStatus.NOT_FOUND, wanted=path)
+
+    def _environment(self) -> jinja2.Environment:
+        # A new environment each time: an edited layout shows at the next reload.
+        environment = layout_environment(self.options.layouts)
+        environment.filters["nombre"] = _french_number
+        return environment
+
+    def _snippet(self, current: Build, watch: str, toolbar: bool, stale: bool) -> str:
+        """The live-reload script (and the toolbar of the book), for this moment's state."""
+        state = self.state()
+        return self._environment().get_template("preview/reload.html.j2").render(
+            build=state["build"], pdf=state["pdf"], watch=watch, poll_ms=POLL_MS,
+            toolbar=toolbar, stale=stale, errors=len(current.errors),
+            warnings=len(current.warnings))
+
+    def _book(self, build: Build, stale: bool) -> Response:
+        current = self.current or build
+        snippet = self._snippet(current, watch="build", toolbar=True, stale=stale)
+        # Inserted here, at serve time: the HTML writer's book never has a script.
+        head, marker, tail = build.html.rpartition("</body>")
+        html = head + snippet + marker + tail if marker else build.html + snippet
+        return Response(200, "text/html; charset=utf-8", html.encode("utf-8"))
+
+    def _page(self, template: str, current: Build, last_good: Build | None,
+              status: int = 200, **extra: Any) -> Response:
+        printing = self.print.state()
+        book = last_good.book if last_good is not None else None
+        context: dict[str, Any] = {
+            "current": current, "last_good": last_good, "book": book, "printing": printing,
+            "problems": [(p.severity.value, p.format()) for p in current.problems],
+            "print_problems": list(printing.ready.problems) if printing.ready else [],
+            "sheet": None, "layout": None, "fit": None, "page": None, "previous": None, "next": None,
+            "wanted": "", "source_path": "",
+        }
+        context.update(extra)
+        sheet_id = extra.get("sheet_id")
+        if sheet_id and book is not None:
+            sheets = list(book.sheets)
+            sheet = book.sheet(sheet_id)
+            assert sheet is not None
+            index = sheets.index(sheet)
+            layout = printing.ready
+            context.update(
+                sheet=sheet, theme=book.theme_of(sheet), source_path=_shown(sheet.path),
+                previous=sheets[index - 1] if index > 0 else None,
+                next=sheets[index + 1] if index + 1 < len(sheets) else None)
+            if layout is not None and sheet.anchor in layout.pages:
+                context.update(layout=layout, fit=layout.fits.get(sheet.id),
+                               page=layout.pages[sheet.anchor])
+        watch = "build pdf" if template.endswith(("sheet.html.j2", "sheets.html.j2")) else "build"
+        context["reload"] = self._snippet(current, watch=watch, toolbar=False, stale=False)
+        html = self._environment().get_template(template).render(**context)
+        return Response(status, "text/html; charset=utf-8", html.encode("utf-8"))
+
+
+def _lasting_changes(changes: set[tuple[Any, str]]) -> list[str]:
+    """The changed paths, less the files that came and went within the batch.
+
+    Editors and tools (sed -i, vim's write test) create temporary files and remove them
+    at once: they say nothing about the book, and each rebuild would start a new layout.
+    """
+    import watchfiles
+
+    added = {path for change, path in changes if change == watchfiles.Change.added}
+    return sorted({path for _, path in changes if path not in added or os.path.exists(path)})
+
+
+def _french_number(value: float, digits: int = 1) -> str:
+    """9.5 → "9,5"; 10.0 → "10": numbers as the French pages write them."""
+    text = f"{round(float(value), digits):.{digits}f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",").replace("-", "−")
+
+
+def _problem_from_exception(error: Exception, layouts: Path) -> Problem:
+    """A layout's failure as a problem at its template's line, as Jinja reports it."""
+    hint = "fix the layout; the preview keeps the last good build meanwhile"
+    if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
+        return Problem(Path(error.filename), error.lineno or 1,
+                       f"template error: {error.message}", hint)
+    # Jinja rewrites tracebacks so that template code shows with its own file and line.
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if frame.filename.endswith(".j2"):
+            return Problem(Path(frame.filename), frame.lineno or 1,
+                           f"template error: {type(error).__name__}: {error}", hint)
+    return Problem(layouts, 1, f"internal error: {type(error).__name__}: {error}",
+                   "this is a bug in nrbook (NRBOOK_DEBUG=1 shows the trace); the preview keeps running")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    """Answers GET and HEAD from the preview's pages; nothing else."""
+
+    server: PreviewServer
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(send_body=False)
+
+    def _answer(self, send_body: bool) -> None:
+        if not self._host_is_local():
+            # A page of another site reaching us through a rebound DNS name gets nothing.
+            self.send_error(HTTPStatus.MISDIRECTED_REQUEST, "local preview only")
+            return
+        try:
+            response = self.server.preview.route(self.path)
+        except Exception as error:  # noqa: BLE001 (keep serving; the page says what broke)
+            if os.environ.get("NRBOOK_DEBUG"):
+                traceback.print_exc()
+            response = Response(500, "text/plain; charset=utf-8",
+                                f"Erreur interne de l'aperçu : {type(error).__name__}: {error}\n".encode())
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if send_body:
+            self.wfile.write(response.body)
+
+    def _host_is_local(self) -> bool:
+        host = (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower()
+        return host in ("", "127.0.0.1", "localhost", "::1")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # a line per request (the page polls twice a second) would bury the build messages
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """The HTTP server of the preview, on 127.0.0.1 only."""
+
+    daemon_threads = True
+
+    def __init__(self, preview: Preview, port: int):
+        self.preview = preview
+        super().__init__((HOST, port), PreviewHandler)
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return  # the browser left (a reload, a closed tab): nothing went wrong here
+        self.preview.say(f"nrbook serve: a request failed: {type(error).__name__}: {error}")
+
+
+@dataclass
+class RunningPreview:
+    """A started preview: its address, and ``stop`` to end it (threads, layout process, files)."""
+
+    preview: Preview
+    server: PreviewServer
+    stop_event: threading.Event
+    watcher: threading.Thread
+    serving: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return self.preview.url
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.serving is not None:
+            self.server.shutdown()  # waits for serve_forever, which runs in our thread
+            self.serving.join(timeout=5)
+        self.server.server_close()
+        self.watcher.join(timeout=5)
+        self.preview.close()
+
+
+def start(options: BuildOptions, port: int = DEFAULT_PORT, log: IO[str] | None = None,
+          serve_in_thread: bool = True) -> RunningPreview:
+    """Bind the port, start watching, build once; serve from a thread unless told otherwise."""
+    if not options.source.is_dir():
+        raise ServeError(f"no source folder {options.source}; give an existing folder with --source")
+    preview = Preview(options, log)
+    try:
+        server = PreviewServer(preview, port)
+    except OSError as error:
+        preview.close()
+        raise ServeError(f"cannot listen on {HOST}:{port}: {error.strerror or error}; "
+                         "choose another port with --port (0 picks a free one)") from None
+    preview.url = f"http://{HOST}:{server.port}/"
+    stop_event, ready = threading.Event(), threading.Event()
+    watcher = threading.Thread(target=preview.watch, args=(stop_event, ready),
+                               name="nrbook-watch", daemon=True)
+    running = RunningPreview(preview, server, stop_event, watcher)
+    try:
+        watcher.start()
+        # Watch before the first build, so that no edit made during it goes unseen.
+        ready.wait(timeout=10)
+        preview.say(f"nrbook serve: building {_shown(options.source)} ...")
+        preview.rebuild()
+        if serve_in_thread:
+            running.serving = threading.Thread(target=server.serve_forever,
+                                               kwargs={"poll_interval": 0.25},
+                                               name="nrbook-serve", daemon=True)
+            running.serving.start()
+    except BaseException:  # Ctrl-C during the first build: leave nothing behind
+        running.stop()
+        raise
+    return running
+
+
+def serve(options: BuildOptions, port: int = DEFAULT_PORT, log: IO[str] | None = None) -> int:
+    """Run the preview until Ctrl-C (or SIGTERM); return the exit code."""
+    running = start(options, port, log, serve_in_thread=False)
+    say = running.preview.say
+    say(f"Serving on {running.url} (sheets as printed: {running.url}sheet/; Ctrl-C to stop)")
+    previous = _on_terminate(_interrupt)
+    try:
+        running.server.serve_forever(poll_interval=0.25)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _on_terminate(previous)
+        running.stop()
+    say("nrbook serve: stopped")
+    return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    # SIGTERM stops the preview as Ctrl-C does, so that its layout process and files go too.
+    raise KeyboardInterrupt
+
+
+def _on_terminate(handler: Any) -> Any:
+    """Set the SIGTERM handler (from the main thread only); return the previous one."""
+    if handler is None or threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, handler)
