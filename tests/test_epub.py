@@ -73,8 +73,16 @@ def mini_pdf(mini_epub) -> PdfBook:
 
 @pytest.fixture(scope="session")
 def content_epub(tmp_path_factory) -> Epub:
+    """The content's EPUB as released: built with its PDF, so with its page list."""
     out = tmp_path_factory.mktemp("content-epub")
-    written, _ = build_book(CONTENT, out, formats=("epub",))
+    written, _ = build_book(CONTENT, out, formats=("pdf", "epub"))
+    return Epub(next(p for p in written if p.suffix == ".epub"))
+
+
+@pytest.fixture(scope="session")
+def mini_epub_alone(tmp_path_factory) -> Epub:
+    out = tmp_path_factory.mktemp("mini-epub-alone")
+    written, _ = build_book(MINI, out, formats=("epub",))
     return Epub(written[0])
 
 
@@ -222,12 +230,18 @@ def test_page_list_points_at_the_printed_pages(mini_epub, mini_pdf):
         assert article.getprevious().get("aria-label") == str(page), sheet_id
 
 
-def test_no_page_list_without_the_pdf(content_epub):
-    assert not content_epub.nav().xpath("//h:nav[@epub:type='page-list']", namespaces=NS)
-    assert "pageNavigation" not in content_epub.meta("schema:accessibilityFeature")
-    assert not content_epub.dc("source")
-    for tree in content_epub.documents().values():
+def test_no_page_list_without_the_pdf(mini_epub_alone):
+    assert not mini_epub_alone.nav().xpath("//h:nav[@epub:type='page-list']", namespaces=NS)
+    assert "pageNavigation" not in mini_epub_alone.meta("schema:accessibilityFeature")
+    assert not mini_epub_alone.dc("source")
+    for tree in mini_epub_alone.documents().values():
         assert not tree.xpath("//*[@role='doc-pagebreak']")
+
+
+def test_page_list_of_the_content_covers_its_printed_pages(content_epub):
+    pages = content_epub.nav().xpath("//h:nav[@epub:type='page-list']//h:a", namespaces=NS)
+    # every printed page but the second page of the printed table of contents (the nav itself)
+    assert len(pages) >= 70
 
 
 # --- content documents -----------------------------------------------------------------
