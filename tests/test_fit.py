@@ -97,3 +97,18 @@ def test_every_content_sheet_is_one_page(content_build):
         page = toc[sheet["id"]]
         assert sheet["id"] in pdf.pages[page - 1]
     assert len(set(starts)) == len(starts)
+
+
+def test_a_sheet_the_estimate_misjudges_is_caught_on_its_page(tmp_path, monkeypatch):
+    from nrbook import fit
+    monkeypatch.setattr(fit, "MEASURE_ABOVE", 100.0)  # measure nothing beforehand
+    source = copy_book(MINI, tmp_path / "book", {"alpha/long.md": long_sheet(720, "MOTFINAL")})
+    written, diagnostics = build_book(source, tmp_path / "dist", formats=("pdf",))
+    assert not diagnostics.problems, [p.format() for p in diagnostics.problems]
+    report = json.loads((tmp_path / "dist" / "fit-report.json").read_text(encoding="utf-8"))
+    fits = {s["id"]: s for s in report["sheets"]}
+    assert fits["a.3"]["level"] > 0 and fits["a.3"]["measured_on"] == "galley"
+    assert fits["a.2"]["measured_on"] == "page" and fits["a.2"]["height"] < 1
+    pdf = PdfBook(next(p for p in written if p.suffix == ".pdf"))
+    toc = pdf.toc_entries()
+    assert "MOTFINAL" in pdf.pages[toc["a.3"] - 1] and toc["a.10"] == toc["a.3"] + 1

@@ -117,10 +117,10 @@ def read_measures(document: weasyprint.Document) -> list[Measure]:
     return measures
 
 
-def sheet_boxes_per_page(document: weasyprint.Document) -> list[list[str]]:
-    """For each page, the ids of the sheets that have a box on it."""
-    return [[box.element.get("data-sheet-id") for box in _walk(page._page_box) if _is_sheet(box)]
-            for page in document.pages]
+def sheet_boxes(page: weasyprint.Page) -> list:
+    """The boxes of the sheets laid out on a page."""
+    return [box for box in _walk(page._page_box) if _is_sheet(box)]
+
 
 
 def sheets_on_pages(document: weasyprint.Document) -> dict[str, list[Measure]]:
@@ -157,9 +157,10 @@ def choose(entry: RenderedSheet, natural: Measure, steps: list[Measure], availab
 
 #: Below this estimated height (in pages), a sheet is not measured beforehand. The
 #: estimate was within -11 % / +28 % of the measured height on the 110 sheets of the
-#: project's edition and of the publishers' guide; a sheet it misjudges is still
-#: caught on its printed page and fitted then, at the cost of a second layout.
-MEASURE_ABOVE = 0.8
+#: project's edition and of the publishers' guide, so a sheet estimated under 0.85 page
+#: has not been seen to overflow; one that does is still caught on its printed page and
+#: fitted then, at the cost of a second layout of the book.
+MEASURE_ABOVE = 0.85
 
 
 def _text_lines(html: object, chars_per_line: int) -> tuple[int, int]:
@@ -376,7 +377,9 @@ class SheetFitter:
             if sheet_id not in self.provisional:
                 continue
             found = boxes.get(sheet_id, [])
-            if len(found) != 1:
+            # A sheet that runs over fills its page to the last pixel (its floated columns
+            # go on over the page without a second box), or shows on two pages.
+            if len(found) != 1 or found[0].height_px > available - SAFETY_PX:
                 overran.append(entry)
                 continue
             measure = found[0]

@@ -13,7 +13,7 @@ import pydyf
 import weasyprint
 from weasyprint.urls import path2url
 
-from ..fit import FitCache, SheetFit, SheetFitter, fit_levels, sheet_boxes_per_page
+from ..fit import SAFETY_PX, FitCache, SheetFit, SheetFitter, fit_levels, sheet_boxes, sheets_on_pages
 from ..pipeline import BuildContext
 from ..sandbox import SandboxFetcher
 from .base import Writer
@@ -173,15 +173,16 @@ def report_unfitted(context: BuildContext, fits: dict[str, SheetFit]) -> None:
 
 def check_one_page_each(context: BuildContext, document: weasyprint.Document) -> None:
     """What the measure promised, verified on the real pages: no sheet runs over."""
-    pages_of: dict[str, int] = {}
-    for sheet_ids in sheet_boxes_per_page(document):
-        for sheet_id in sheet_ids:
-            pages_of[sheet_id] = pages_of.get(sheet_id, 0) + 1
     fits = context.facts.get("fit", {})
-    for sheet in context.book.sheets:
-        if pages_of.get(sheet.id, 1) > 1 and getattr(fits.get(sheet.id), "fits", True):
-            context.diagnostics.warning(sheet.path, 1, f"sheet {sheet.id} runs over {pages_of[sheet.id]} "
-                                        "pages although its measure fitted one",
+    for sheet_id, boxes in sheets_on_pages(document).items():
+        page = next((p for p in document.pages if any(
+            box.element.get("data-sheet-id") == sheet_id for box in sheet_boxes(p))), None)
+        available = page._page_box.height if page is not None else 0
+        overran = len(boxes) > 1 or boxes[0].height_px > available - SAFETY_PX
+        sheet = context.book.sheet(sheet_id)
+        if overran and sheet is not None and getattr(fits.get(sheet_id), "fits", True):
+            context.diagnostics.warning(sheet.path, 1, f"sheet {sheet_id} runs over its page "
+                                        "although its measure fitted one",
                                         "report this layout to the nrbook developers")
 
 
