@@ -13,7 +13,15 @@ import pydyf
 import weasyprint
 from weasyprint.urls import path2url
 
-from ..fit import SAFETY_PX, FitCache, SheetFit, SheetFitter, fit_levels, sheet_boxes, sheets_on_pages
+from ..fit import (
+    SAFETY_PX,
+    FitCache,
+    SheetFit,
+    SheetFitter,
+    fit_levels,
+    sheet_boxes,
+    sheets_on_pages,
+)
 from ..pipeline import BuildContext
 from ..sandbox import SandboxFetcher
 from .base import Writer
