@@ -14,7 +14,7 @@ TEST_STAMP := $(VENV)/.installed-test
 .PHONY: all html pdf epub check serve check-epub epub-tools export test bench clean setup setup-test help
 
 help:
-	@echo "make pdf | html | epub | all | check | serve | check-epub | export | test | clean"
+	@echo "make pdf | html | epub | all | sheets | check | serve | check-epub | export | bench | test | clean"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ pdf: $(STAMP)
 
 epub: $(STAMP)
 	$(NRBOOK) build --source $(SOURCE) --out $(OUT) --format epub
+
+# Handouts for a workshop, as the book prints them: make sheets SHEETS="--theme a --split"
+SHEETS ?=
+sheets: $(STAMP)
+	$(NRBOOK) sheets --source $(SOURCE) --out $(OUT) $(SHEETS)
 
 check: $(STAMP)
 	$(NRBOOK) check --source $(SOURCE)
