@@ -84,7 +84,8 @@ def final_print_html(source: Path, config: Path, out: Path, cache: Path) -> tupl
 
 def bench_input(name: str, source: Path, config: Path, work: Path) -> dict[str, object]:
     print(f"\n== {name} ({source})", flush=True)
-    out, cache = work / "dist", work / "cache"
+    # nrbook keeps its cache in .nrbook-cache/ of the folder it runs in: the bench runs it in `work`.
+    out, cache = work / "dist", work / ".nrbook-cache"
     base = ["build", "--source", str(source), "--config", str(config), "--out", str(out), "-q"]
     results: dict[str, object] = {"source": str(source), "runs": RUNS}
 
