@@ -6,9 +6,11 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import jinja2
 from markupsafe import Markup
 
 from . import __version__
@@ -72,13 +74,23 @@ class BuildContext:
     progress: Progress = field(default_factory=Progress)
 
     def stylesheet(self, target: str) -> str:
-        return "\n".join((self.options.styles / name).read_text(encoding="utf-8")
-                         for name in STYLESHEETS[target])
+        if target not in self._stylesheets:
+            self._stylesheets[target] = "\n".join(
+                (self.options.styles / name).read_text(encoding="utf-8") for name in STYLESHEETS[target])
+        return self._stylesheets[target]
+
+    @cached_property
+    def _stylesheets(self) -> dict[str, str]:
+        return {}
+
+    @cached_property
+    def environment(self) -> jinja2.Environment:
+        """The layouts, compiled once per build."""
+        return layout_environment(self.options.layouts)
 
     def html(self, template: str, target: str, **extra: object) -> str:
         """Render a layout of the book for a target ("screen" or "print")."""
-        environment = layout_environment(self.options.layouts)
-        return environment.get_template(template).render(
+        return self.environment.get_template(template).render(
             info=self.book.info,
             rendered=self.rendered,
             css=Markup(self.stylesheet(target)),

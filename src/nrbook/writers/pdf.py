@@ -20,7 +20,6 @@ from ..fit import (
     SheetFitter,
     fit_levels,
     sheet_boxes,
-    sheets_on_pages,
 )
 from ..pipeline import BuildContext
 from ..sandbox import SandboxFetcher
@@ -182,11 +181,14 @@ def report_unfitted(context: BuildContext, fits: dict[str, SheetFit]) -> None:
 def check_one_page_each(context: BuildContext, document: weasyprint.Document) -> None:
     """What the measure promised, verified on the real pages: no sheet runs over."""
     fits = context.facts.get("fit", {})
-    for sheet_id, boxes in sheets_on_pages(document).items():
-        page = next((p for p in document.pages if any(
-            box.element.get("data-sheet-id") == sheet_id for box in sheet_boxes(p))), None)
-        available = page._page_box.height if page is not None else 0
-        overran = len(boxes) > 1 or boxes[0].height_px > available - SAFETY_PX
+    boxes_of: dict[str, list[float]] = {}
+    for page in document.pages:
+        for box in sheet_boxes(page):
+            # A sheet whose columns run over shows on two pages, or fills its page to the last pixel.
+            boxes_of.setdefault(box.element.get("data-sheet-id"), []).append(
+                box.margin_height() - (page._page_box.height - SAFETY_PX))
+    for sheet_id, excesses in boxes_of.items():
+        overran = len(excesses) > 1 or excesses[0] > 0
         sheet = context.book.sheet(sheet_id)
         if overran and sheet is not None and getattr(fits.get(sheet_id), "fits", True):
             context.diagnostics.warning(sheet.path, 1, f"sheet {sheet_id} runs over its page "
