@@ -53,6 +53,17 @@ def _source_arguments(parser: argparse.ArgumentParser) -> None:
                         help="treat every warning as an error")
 
 
+def _printing_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the commands that print: build and sheets."""
+    parser.add_argument("--profile", choices=["eco"], default="",
+                        help="eco: ink-saving print profile, no background fills")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="measure every sheet again, ignoring and not filling .nrbook-cache/")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="say what each step did (each sheet's fitting setting)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nrbook",
@@ -74,12 +85,7 @@ def make_parser() -> argparse.ArgumentParser:
                        help="output folder (default: dist/)")
     build.add_argument("--format", type=_formats, default=(), metavar="LIST",
                        help="comma-separated formats among html, pdf, epub (default: all)")
-    build.add_argument("--profile", choices=["eco"], default="",
-                       help="eco: ink-saving print profile, no background fills")
-    build.add_argument("--no-cache", action="store_true",
-                       help="measure every sheet again, ignoring and not filling .nrbook-cache/")
-    build.add_argument("-v", "--verbose", action="store_true", help="say what each step did")
-    build.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    _printing_arguments(build)
 
     sheets = commands.add_parser(
         "sheets", help="print chosen practice sheets as one-page handouts for a workshop",
@@ -100,12 +106,7 @@ def make_parser() -> argparse.ArgumentParser:
     sheets.add_argument("--split", action="store_true", help="also write one PDF per sheet (a.1.pdf)")
     sheets.add_argument("--duplex", action="store_true",
                         help="two-sided printing: a blank verso after each sheet")
-    sheets.add_argument("--profile", choices=["eco"], default="",
-                        help="eco: ink-saving profile, no background fills")
-    sheets.add_argument("--no-cache", action="store_true",
-                        help="measure every sheet again, ignoring and not filling .nrbook-cache/")
-    sheets.add_argument("-v", "--verbose", action="store_true", help="say what each step did")
-    sheets.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    _printing_arguments(sheets)
 
     check = commands.add_parser(
         "check", help="validate the sources and report every problem; write nothing",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -39,6 +40,10 @@ def _display_path(path: Path, relative_to: Path | None) -> str:
         return str(path)
 
 
+def of_severity(problems: Iterable[Problem], severity: Severity) -> list[Problem]:
+    return [p for p in problems if p.severity is severity]
+
+
 @dataclass
 class Diagnostics:
     """Collects problems during a build; errors stop it before any output is written."""
@@ -60,11 +65,11 @@ class Diagnostics:
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity is Severity.ERROR]
+        return of_severity(self.problems, Severity.ERROR)
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity is Severity.WARNING]
+        return of_severity(self.problems, Severity.WARNING)
 
     def sorted(self) -> list[Problem]:
         return sorted(self.problems, key=lambda p: (str(p.path), p.line, p.message))

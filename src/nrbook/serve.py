@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 
-from .diagnostics import BuildFailed, Diagnostics, Problem, Severity
+from .diagnostics import BuildFailed, Diagnostics, Problem, Severity, of_severity
 from .model import Book
 from .output import OutputStage
 from .pipeline import BuildContext, BuildOptions, build_date, prepare
@@ -61,11 +61,11 @@ class Build:
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity is Severity.ERROR]
+        return of_severity(self.problems, Severity.ERROR)
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity is Severity.WARNING]
+        return of_severity(self.problems, Severity.WARNING)
 
 
 @dataclass(frozen=True)
