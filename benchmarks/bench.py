@@ -63,9 +63,10 @@ def median_of(measure) -> float:
 
 def final_print_html(source: Path, config: Path, out: Path, cache: Path) -> tuple[Path, Path, list[Path]]:
     """The HTML nrbook gives WeasyPrint for the book, fitted (from a warm cache)."""
+    from nrbook.context import BuildContext, BuildOptions, build_date
     from nrbook.diagnostics import Diagnostics
     from nrbook.output import OutputStage
-    from nrbook.pipeline import BuildContext, BuildOptions, build_date, prepare
+    from nrbook.pipeline import prepare
     from nrbook.writers.pdf import PdfWriter
 
     options = BuildOptions(source=source, config=config, out=out, cache=cache)

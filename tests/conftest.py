@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from nrbook.context import BuildOptions
 from nrbook.diagnostics import Diagnostics
-from nrbook.pipeline import BuildOptions, build
+from nrbook.pipeline import build
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"

@@ -11,9 +11,10 @@ from conftest import MINI, ROOT, build_book, copy_book
 from test_fit import long_sheet
 
 from nrbook import fit, fonts
+from nrbook.context import BuildContext, BuildOptions, build_date
 from nrbook.diagnostics import Diagnostics
 from nrbook.output import OutputStage
-from nrbook.pipeline import BuildContext, BuildOptions, build_date, prepare
+from nrbook.pipeline import prepare
 from nrbook.writers.pdf import sheet_fitter
 
 

@@ -15,7 +15,7 @@ from epubcheckers import missing_ace, missing_epubcheck, run_ace, run_epubcheck
 from lxml import etree
 from pdfread import PdfBook
 
-from nrbook.pipeline import build_date
+from nrbook.context import build_date
 from nrbook.writers.epub_xhtml import ROLE_TYPES
 
 NS = {

@@ -10,8 +10,9 @@ import re
 import pytest
 from conftest import CONTENT, CORPUS, CORPUS_CONFIG, MINI, copy_book, run_nrbook
 
+from nrbook.context import BuildOptions
 from nrbook.diagnostics import Diagnostics
-from nrbook.pipeline import BuildOptions, prepare
+from nrbook.pipeline import prepare
 from nrbook.render import RenderedBook
 from nrbook.writers.export import CSV_COLUMNS, csv_bytes, json_bytes, write_export
 

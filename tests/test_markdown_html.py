@@ -8,9 +8,9 @@ import pytest
 from lxml import html as lxml_html
 
 from nrbook import dsfr, templating
+from nrbook.context import LAYOUTS_DIR
 from nrbook.diagnostics import Diagnostics
 from nrbook.model import Book, BookInfo, Chapter, Sheet, Source, Theme
-from nrbook.pipeline import LAYOUTS_DIR
 from nrbook.render import MarkdownRenderer
 
 BOOK_URL = "https://exemple.test/guide/"

@@ -10,8 +10,9 @@ from conftest import MINI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nrbook.context import BuildOptions
 from nrbook.diagnostics import BuildFailed, Diagnostics
-from nrbook.pipeline import BuildOptions, prepare
+from nrbook.pipeline import prepare
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**6), st.floats(allow_nan=False),
                     st.text(max_size=40), st.sampled_from(["Prioritaire", "Facile", "a.1", "a.10", "b.2"]))

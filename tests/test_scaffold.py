@@ -7,8 +7,9 @@ import tomllib
 import pytest
 from conftest import CONTENT, MINI, copy_book, run_nrbook
 
+from nrbook.context import BuildOptions
 from nrbook.diagnostics import Diagnostics
-from nrbook.pipeline import BuildOptions, prepare
+from nrbook.pipeline import prepare
 from nrbook.scaffold import add_theme_to_order, slugify, yaml_scalar
 
 

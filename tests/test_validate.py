@@ -7,8 +7,9 @@ import re
 import pytest
 from conftest import MINI, copy_book
 
+from nrbook.context import BuildOptions
 from nrbook.diagnostics import BuildFailed, Diagnostics
-from nrbook.pipeline import BuildOptions, prepare
+from nrbook.pipeline import prepare
 
 SHEET = """---
 id: {id}

@@ -253,7 +253,8 @@ def _run(arguments: argparse.Namespace) -> int:
         return _serve(arguments)
     if arguments.command == "new":
         return _new(arguments)
-    from .pipeline import BuildOptions, build, prepare
+    from .context import BuildOptions
+    from .pipeline import build, prepare
     from .progress import progress_for
 
     diagnostics = Diagnostics(strict=arguments.strict)
@@ -305,7 +306,8 @@ def _run(arguments: argparse.Namespace) -> int:
 def _sheets(arguments: argparse.Namespace, diagnostics: Diagnostics, started: float) -> int:
     from functools import partial
 
-    from .pipeline import BuildOptions, build
+    from .context import BuildOptions
+    from .pipeline import build
     from .progress import progress_for
     from .selection import SelectionError, SheetFilter
     from .writers.handouts import HandoutWriter
@@ -359,7 +361,7 @@ def _size(size: int) -> str:
 
 
 def _serve(arguments: argparse.Namespace) -> int:
-    from .pipeline import BuildOptions
+    from .context import BuildOptions
     from .serve import ServeError, serve
 
     options = BuildOptions(source=arguments.source, config=arguments.config, strict=arguments.strict)

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .context import BuildContext, BuildOptions, build_date
 from .diagnostics import BuildFailed, Diagnostics
 from .model import anchor_for
 from .output import OutputStage
-from .pipeline import BuildContext, BuildOptions, build_date, prepare
+from .pipeline import prepare
 
 #: Resolution of the sheets' print previews: A4 at 150 dpi is 1240 × 1754 pixels.
 PREVIEW_DPI = 150

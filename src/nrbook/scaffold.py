@@ -16,10 +16,10 @@ import jinja2
 import yaml
 
 from .config import BookConfig, load_config
+from .context import LAYOUTS_DIR
 from .diagnostics import BuildFailed, Diagnostics
 from .load import SHEET_FIELDS, THEME_FIELDS, THEME_INDEX, read_front_matter
 from .model import DIFFICULTIES, PRIORITIES, SHEET_ID
-from .pipeline import LAYOUTS_DIR
 
 #: Placeholders that pass validation and that an editor will want to change.
 DEFAULT_PRIORITY = "Recommandée"

@@ -21,10 +21,11 @@ from urllib.parse import urlsplit
 
 import jinja2
 
+from .context import BuildContext, BuildOptions, build_date
 from .diagnostics import BuildFailed, Diagnostics, Problem, Severity, of_severity
 from .model import Book
 from .output import OutputStage
-from .pipeline import BuildContext, BuildOptions, build_date, prepare
+from .pipeline import prepare
 from .print_preview import PrintPreview
 from .render import layout_environment
 

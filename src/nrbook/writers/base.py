@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import ClassVar
 
-from ..pipeline import BuildContext
+from ..context import BuildContext
 
 
 class Writer(ABC):

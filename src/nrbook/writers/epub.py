@@ -12,8 +12,8 @@ from pathlib import Path
 from lxml import etree
 
 from .. import __version__
+from ..context import BuildContext
 from ..diagnostics import BuildFailed
-from ..pipeline import BuildContext
 from ..render import RenderedBook, layout_environment
 from .base import Writer
 from .epub_xhtml import (

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import weasyprint
 
-from ..pipeline import BuildContext
+from ..context import BuildContext
 from ..selection import SheetFilter, select_sheets
 from .base import Writer
 from .pdf import PdfWriter, render_document, write_document

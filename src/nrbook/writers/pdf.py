@@ -13,6 +13,7 @@ import pydyf
 import weasyprint
 from weasyprint.urls import path2url
 
+from ..context import BuildContext
 from ..fit import (
     SAFETY_PX,
     FitCache,
@@ -21,7 +22,6 @@ from ..fit import (
     fit_levels,
     sheet_boxes,
 )
-from ..pipeline import BuildContext
 from ..sandbox import SandboxFetcher
 from .base import Writer
 
