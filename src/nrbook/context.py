@@ -28,6 +28,7 @@ STYLESHEETS: dict[str, tuple[str, ...]] = {
     "screen": ("base.css", "screen.css"),
     "print": ("base.css", "print.css"),
     "galley": ("base.css", "print.css", "galley.css"),
+    "sheets": ("base.css", "print.css", "parts.css"),  # sheets laid out apart from the book
 }
 PROFILES = ("", "eco")
 

@@ -209,6 +209,17 @@ def predicted_step(height: float, floor: int) -> int:
 
 # --- The cache -------------------------------------------------------------------------
 
+def layout_salt(styles: Path) -> bytes:
+    """What decides a layout besides its HTML: the versions of nrbook and WeasyPrint, the fonts."""
+    digest = hashlib.sha256(f"nrbook {__version__} weasyprint {weasyprint.__version__}".encode())
+    names = sorted(set(re.findall(re.escape(FONT_SCHEME) + r"([\w.-]+)",
+                                  (styles / "print.css").read_text(encoding="utf-8"))))
+    for name in names:
+        path = font_file(name)
+        digest.update(name.encode() + (path.read_bytes() if path else b"missing"))
+    return digest.digest()
+
+
 class FitCache:
     """Fitting settings stored under a hash of all that decides them.
 
@@ -220,17 +231,7 @@ class FitCache:
 
     def __init__(self, folder: Path | None, styles: Path):
         self.folder = folder / "fit" if folder is not None else None
-        self.salt = self._salt(styles)
-
-    @staticmethod
-    def _salt(styles: Path) -> bytes:
-        digest = hashlib.sha256(f"nrbook {__version__} weasyprint {weasyprint.__version__}".encode())
-        names = sorted(set(re.findall(re.escape(FONT_SCHEME) + r"([\w.-]+)",
-                                      (styles / "print.css").read_text(encoding="utf-8"))))
-        for name in names:
-            path = font_file(name)
-            digest.update(name.encode() + (path.read_bytes() if path else b"missing"))
-        return digest.digest()
+        self.salt = layout_salt(styles)
 
     def key(self, galley_html: str) -> str:
         return hashlib.sha256(self.salt + galley_html.encode("utf-8")).hexdigest()
@@ -281,6 +282,11 @@ class SheetFitter:
 
     def plan(self) -> dict[str, SheetFit]:
         """Settings from the cache, the estimate, and the galley, in that order of cost."""
+        self.measure(self.plan_known())
+        return self.fits
+
+    def plan_known(self) -> list[RenderedSheet]:
+        """Settings from the cache and the estimate; return the sheets left to measure."""
         unknown = []
         for entry in self.sheets:
             cached = self.cache.get(self.keys[entry.sheet.id])
@@ -292,8 +298,7 @@ class SheetFitter:
                 self.provisional.add(entry.sheet.id)
             else:
                 unknown.append(entry)
-        self.measure(unknown)
-        return self.fits
+        return unknown
 
     def measure(self, entries: list[RenderedSheet]) -> None:
         """Measure sheets in the galley: natural first, then the steps of those too tall."""

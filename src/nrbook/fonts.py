@@ -20,3 +20,8 @@ def font_file(name: str) -> Path | None:
         return None
     path = font_directory() / name
     return path if path.suffix in FONT_TYPES and path.is_file() else None
+
+
+def bundled_font_files() -> list[Path]:
+    """Every font file nrbook's install brings."""
+    return sorted(p for p in font_directory().iterdir() if p.suffix in FONT_TYPES)

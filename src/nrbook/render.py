@@ -198,9 +198,15 @@ def render_book(book: Book, diagnostics: Diagnostics, layouts: Path,
     return RenderedBook(book, front, tuple(themes), back, dict(renderer.policy.assets))
 
 
+def css_string(text: object) -> str:
+    """A text as a CSS string literal, for the styles a layout writes (``string-set``)."""
+    escaped = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ")
+    return f'"{escaped}"'
+
+
 def layout_environment(layouts: Path) -> jinja2.Environment:
     """The Jinja2 environment of the book's layouts: strict, auto-escaped."""
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(layouts)),
         autoescape=jinja2.select_autoescape(["html", "xhtml", "xml", "j2"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -208,3 +214,5 @@ def layout_environment(layouts: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.filters["css_string"] = css_string
+    return environment

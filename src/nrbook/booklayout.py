@@ -1,0 +1,280 @@
+"""The whole book laid out in parts on every core; parts that did not change come from the cache.
+
+The skeleton is laid out first, since it gives every page number, while other workers
+measure the sheets that may not fit their page. Each run of sheets (a theme's) is laid
+out as soon as the skeleton and its sheets' settings are known. A sheet that cannot fit
+even at the floor takes two pages: the skeleton is then laid out again with a stub of
+two pages, and the parts after it with their new page numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .context import BuildContext
+from .diagnostics import Problem
+from .fit import SheetFit, layout_salt
+from .pagemap import PageMap
+from .partcache import PartCache
+from .parts import (
+    SheetRun,
+    collected,
+    lay_out_run,
+    render_skeleton,
+    runs,
+    sheet_fitter,
+    sheets_html,
+    skeleton_html,
+)
+from .pdfjoin import Part
+from .pdfrender import write_document_to
+from .pool import Pool, kept, worker_count
+from .render import RenderedSheet
+
+
+@dataclass
+class LaidOutBook:
+    """The book's parts, ready to be joined, and what their layout told."""
+
+    skeleton: Path
+    parts: list[Part]
+    page_map: PageMap
+    fits: dict[str, SheetFit]
+    anchors: dict[str, int]  # every anchor of the book → its page
+    measured: int = 0  # sheet layouts spent measuring
+    laid_out: list[str] = field(default_factory=list)  # the parts laid out, not from the cache
+
+
+@dataclass(frozen=True)
+class RunResult:
+    path: Path
+    fits: dict[str, SheetFit]
+    sheet_pages: dict[str, int]  # sheet id → pages it took
+    anchors: dict[str, int]
+    problems: tuple[Problem, ...] = ()
+    measured: int = 0
+
+
+def lay_out_book(context: BuildContext, scratch: Path) -> LaidOutBook:
+    """Lay out (or take from the cache) every part of the book; their PDFs stay in ``scratch``."""
+    entries = list(context.rendered.sheets)
+    fitter = sheet_fitter(context, entries)
+    to_measure = fitter.plan_known()
+    cache = PartCache(context.options.cache, layout_salt(context.options.styles))
+    stub_pages: dict[str, int] = {}
+    laid_out: list[str] = []
+    measured = 0
+    while True:
+        attempt = _Attempt(context, fitter.fits, set(fitter.provisional), to_measure, cache,
+                           scratch, stub_pages)
+        book = attempt.run()
+        laid_out.extend(book.laid_out)
+        measured += book.measured
+        taken = {sheet_id: pages for result in attempt.results.values()
+                 for sheet_id, pages in result.sheet_pages.items()}
+        longer = {sheet_id: pages for sheet_id, pages in taken.items() if pages > 1}
+        if longer == stub_pages:
+            break
+        # A sheet that cannot fit takes more than its stub: the pages after it move.
+        stub_pages, to_measure = longer, []
+        fitter.fits.update(book.fits)
+        fitter.provisional.clear()
+    book.laid_out, book.measured = laid_out, measured
+    cache.trim()
+    return book
+
+
+class _Attempt:
+    """One layout of every part, for a given set of stubs."""
+
+    def __init__(self, context: BuildContext, fits: dict[str, SheetFit], provisional: set[str],
+                 to_measure: list[RenderedSheet], cache: PartCache, scratch: Path,
+                 stub_pages: dict[str, int]):
+        self.context = context
+        self.fits = dict(fits)
+        self.provisional = provisional
+        self.cache = cache
+        self.scratch = scratch
+        self.measuring: dict[str, list[str]] = {}  # theme → its sheets still to measure
+        for entry in to_measure:
+            self.measuring.setdefault(entry.theme.id, []).append(entry.sheet.id)
+        self.html = skeleton_html(context, stub_pages)
+        self.key = cache.key(self.html)
+        self.page_map: PageMap | None = None
+        self.skeleton: Path | None = None
+        self.results: dict[tuple[str, ...], RunResult] = {}
+        self.scheduled: set[tuple[str, ...]] = set()
+        self.handlers: dict[int, Callable[[int, Any], None]] = {}
+        self.laid_out: list[str] = []
+        self.measured = 0
+        self.pool: Pool | None = None
+
+    def run(self) -> LaidOutBook:
+        stored = self.cache.get(self.key)
+        if stored is not None:
+            self.skeleton, record = stored
+            self.page_map = PageMap.from_json(record["page_map"])
+            _replay(self.context, record["problems"])
+        ready = self._ready_runs() if self.page_map is not None else []
+        jobs = (self.skeleton is None) + len(self.measuring) + len(ready) + \
+            (0 if self.page_map is not None else len(self.context.book.themes))
+        with Pool(self.context, worker_count(jobs)) as self.pool:
+            if self.skeleton is None:
+                self._submit(self._skeleton_laid_out, _lay_out_skeleton, self.html)
+            for theme_id, sheet_ids in self.measuring.items():
+                self._submit(self._measured(theme_id), _measure, tuple(sheet_ids))
+            self._schedule(ready)
+            while self.pool.busy:
+                job_id, worker, value = self.pool.result()
+                self.handlers.pop(job_id)(worker, value)
+        assert self.page_map is not None and self.skeleton is not None
+        anchors = dict(self.page_map.anchors)
+        parts = []
+        fits: dict[str, SheetFit] = {}
+        pages = self.page_map.sheet_pages
+        for ids, result in sorted(self.results.items(), key=lambda item: pages[item[0][0]][0]):
+            anchors.update(result.anchors)
+            fits.update(result.fits)
+            places = tuple(page - 1 for sheet_id in ids for page in pages[sheet_id])
+            parts.append(Part(result.path, places))
+        return LaidOutBook(self.skeleton, parts, self.page_map, fits, anchors, self.measured,
+                           self.laid_out)
+
+    def _submit(self, handler: Callable[[int, Any], None], function: Callable[..., Any],
+                *args: Any, worker: int | None = None) -> None:
+        assert self.pool is not None
+        job_id = self.pool.next_id
+        self.handlers[job_id] = handler
+        self.pool.submit(function, *args, worker=worker)
+
+    def _skeleton_laid_out(self, worker: int, value: tuple[PageMap, list[Problem]]) -> None:
+        self.page_map, problems = value
+        self._add(problems)
+        path = self.scratch / f"skeleton-{self.key[:16]}.pdf"
+        self._submit(self._skeleton_written(path, problems), _write_skeleton, path, worker=worker)
+        self._schedule(self._ready_runs())
+
+    def _skeleton_written(self, path: Path, layout_problems: list[Problem]):
+        def done(worker: int, problems: list[Problem]) -> None:
+            self._add(problems)
+            assert self.page_map is not None
+            self.skeleton = path
+            self.laid_out.append("skeleton")
+            self.cache.put(self.key, path, {"page_map": self.page_map.to_json(),
+                                            "problems": _stored([*layout_problems, *problems])})
+        return done
+
+    def _measured(self, theme_id: str):
+        def done(worker: int, value: tuple[dict[str, SheetFit], int, list[Problem]]) -> None:
+            fits, measured, problems = value
+            self.fits.update(fits)
+            self.provisional.difference_update(fits)
+            self.measured += measured
+            self._add(problems)
+            del self.measuring[theme_id]
+            if self.page_map is not None:
+                self._schedule(self._ready_runs())
+        return done
+
+    def _ready_runs(self) -> list[SheetRun]:
+        """The runs whose sheets all have their settings, not yet scheduled."""
+        assert self.page_map is not None
+        waiting = {sheet_id for ids in self.measuring.values() for sheet_id in ids}
+        found = []
+        for run in runs(list(self.context.rendered.sheets), self.page_map):
+            if run.ids not in self.scheduled and not waiting & set(run.ids):
+                found.append(run)
+        return found
+
+    def _schedule(self, ready: list[SheetRun]) -> None:
+        if self.page_map is None:
+            return
+        for run in sorted(ready, key=lambda r: -len(r.entries)):  # the longest first
+            self.scheduled.add(run.ids)
+            html = sheets_html(self.context, run, self.page_map, self.fits)
+            key = self.cache.key(html)
+            stored = self.cache.get(key)
+            if stored is not None:
+                path, record = stored
+                _replay(self.context, record["problems"])
+                self.results[run.ids] = RunResult(
+                    path, {i: SheetFit(**f) for i, f in record["fits"].items()},
+                    record["sheet_pages"], record["anchors"])
+                continue
+            path = self.scratch / f"run-{key[:16]}.pdf"
+            provisional = tuple(i for i in run.ids if i in self.provisional)
+            self._submit(self._run_laid_out(run, path), _lay_out_run, run.ids, run.first_page,
+                         self.page_map, {i: self.fits[i] for i in run.ids}, provisional, path)
+
+    def _run_laid_out(self, run: SheetRun, path: Path):
+        def done(worker: int, value: tuple[str, RunResult]) -> None:
+            html, result = value
+            self._add(list(result.problems))
+            self.measured += result.measured
+            self.results[run.ids] = result
+            self.laid_out.append(f"sheets {run.ids[0]}–{run.ids[-1]}")
+            self.context.progress.detail(f"{len(self.results)} of {len(self.scheduled)} runs of sheets")
+            record = {"fits": {i: asdict(f) for i, f in result.fits.items()},
+                      "sheet_pages": result.sheet_pages, "anchors": result.anchors,
+                      "problems": _stored(list(result.problems))}
+            # Stored under the HTML finally laid out: the next build, with the settings
+            # this layout settled, asks for that one.
+            self.cache.put(self.cache.key(html), path, record)
+        return done
+
+    def _add(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            self.context.diagnostics.add(problem)
+
+
+def _stored(problems: list[Problem]) -> list[list[Any]]:
+    return [[str(p.path), p.line, p.message, p.hint] for p in problems]
+
+
+def _replay(context: BuildContext, problems: list[list[Any]]) -> None:
+    """What a stored part's layout reported, reported again (layouts only warn)."""
+    for path, line, message, hint in problems:
+        context.diagnostics.warning(Path(path), int(line), message, hint)
+
+
+# --- Jobs, run in the workers (or inline): ``context`` is the worker's copy ------------------
+
+def _lay_out_skeleton(context: BuildContext, html: str) -> tuple[PageMap, list[Problem]]:
+    with collected(context) as problems:
+        document, page_map = render_skeleton(context, html)
+    kept["skeleton"] = document  # written by the next job of this worker
+    return page_map, problems
+
+
+def _write_skeleton(context: BuildContext, path: Path) -> list[Problem]:
+    document = kept.pop("skeleton")
+    with collected(context) as problems:
+        write_document_to(context, document, path, part="s")
+    return problems
+
+
+def _measure(context: BuildContext, sheet_ids: tuple[str, ...]
+             ) -> tuple[dict[str, SheetFit], int, list[Problem]]:
+    entries = [entry for entry in context.rendered.sheets if entry.sheet.id in sheet_ids]
+    fitter = sheet_fitter(context, entries)
+    with collected(context) as problems:
+        fitter.measure(entries)
+    return dict(fitter.fits), fitter.measured, problems
+
+
+def _lay_out_run(context: BuildContext, sheet_ids: tuple[str, ...], first_page: int,
+                 page_map: PageMap, fits: dict[str, SheetFit], provisional: tuple[str, ...],
+                 path: Path) -> tuple[str, RunResult]:
+    by_id = {entry.sheet.id: entry for entry in context.rendered.sheets}
+    entries = [by_id[i] for i in sheet_ids]
+    fitter = sheet_fitter(context, entries)
+    fitter.fits.update(fits)
+    fitter.provisional = set(provisional)
+    with collected(context) as problems:
+        layout = lay_out_run(context, SheetRun(tuple(entries), first_page), page_map, fitter)
+        write_document_to(context, layout.document, path, part=f"p{first_page}")
+    return layout.html, RunResult(path, layout.fits, layout.sheet_pages, layout.anchors,
+                                  tuple(problems), layout.measured)

@@ -1,0 +1,79 @@
+"""Laid-out parts of the book kept between builds: a part whose HTML is unchanged is not laid out again.
+
+A part is stored as the PDF WeasyPrint wrote for it and a JSON record of what its
+layout told (page map, anchors, problems), under the hash of its HTML (every style and
+image inlined) and of the layout salt (versions, fonts). The same key always gives the
+same bytes, so a book joined from stored parts is the book a clean build joins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+#: Beyond this size the least recently used parts are removed (a book's parts: about 1 MB).
+CACHE_LIMIT_BYTES = 64 * 1024 * 1024
+
+
+class PartCache:
+    """Parts by key; with no folder, nothing is kept and nothing is found."""
+
+    def __init__(self, folder: Path | None, salt: bytes):
+        self.folder = folder / "parts" if folder is not None else None
+        self.salt = salt
+
+    def key(self, html: str) -> str:
+        return hashlib.sha256(self.salt + html.encode("utf-8")).hexdigest()
+
+    def get(self, key: str) -> tuple[Path, dict[str, Any]] | None:
+        """The stored PDF of a part and its record, or None."""
+        if self.folder is None:
+            return None
+        pdf, record = self.folder / f"{key}.pdf", self.folder / f"{key}.json"
+        try:
+            data = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not pdf.is_file():
+            return None
+        for path in (pdf, record):
+            os.utime(path)  # recently used: kept when the cache is trimmed
+        return pdf, data
+
+    def put(self, key: str, pdf: Path, record: dict[str, Any]) -> None:
+        """Store a part (its PDF copied); a reader never sees half an entry."""
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _write_atomically(self.folder / f"{key}.pdf", lambda path: shutil.copyfile(pdf, path))
+        _write_atomically(self.folder / f"{key}.json",
+                          lambda path: path.write_text(json.dumps(record, ensure_ascii=False,
+                                                                  sort_keys=True), encoding="utf-8"))
+
+    def trim(self, limit: int = CACHE_LIMIT_BYTES) -> None:
+        """Remove the least recently used parts beyond the size limit."""
+        if self.folder is None or not self.folder.is_dir():
+            return
+        entries = sorted(self.folder.glob("*.pdf"), key=lambda p: p.stat().st_mtime, reverse=True)
+        total = 0
+        for pdf in entries:
+            total += pdf.stat().st_size
+            if total > limit:
+                pdf.unlink(missing_ok=True)
+                pdf.with_suffix(".json").unlink(missing_ok=True)
+
+
+def _write_atomically(target: Path, write) -> None:
+    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,159 @@
+"""Laying the book's HTML out and writing PDF with WeasyPrint, inside the sandbox."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pydyf
+import weasyprint
+from weasyprint.urls import path2url
+
+from .context import BuildContext
+from .sandbox import SandboxFetcher
+
+#: Tagged PDF with a structure tree, /Lang and the title shown: accessible by default.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+
+
+# A galley repeats sheets (one copy per fitting step) and leaves out the pages that
+# cross-references point to: these two complaints are expected there and nowhere else.
+GALLEY_NOISE = ("Anchor defined twice", "target points to undefined anchor")
+
+
+@contextmanager
+def weasyprint_warnings(context: BuildContext, document: str,
+                        ignore: tuple[str, ...] = ()) -> Iterator[None]:
+    """Report what WeasyPrint complains about (bad CSS, refused URLs) as build warnings."""
+    messages: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    handler = Collect(level=logging.WARNING)
+    weasyprint.LOGGER.addHandler(handler)
+    try:
+        yield
+    finally:
+        weasyprint.LOGGER.removeHandler(handler)
+    for message in dict.fromkeys(messages):
+        if "nrbook refused" in message or any(noise in message for noise in ignore):
+            continue  # refusals are already reported by the sandbox, with their reason
+        context.diagnostics.warning(Path(document), 1, f"WeasyPrint: {message}",
+                                    "check the layouts and styles")
+
+
+def sandbox_for(context: BuildContext, document: str) -> SandboxFetcher:
+    def refused(url: str, reason: str) -> None:
+        context.diagnostics.warning(Path(document), 1, f"refused to load '{url[:120]}': {reason}",
+                                    "keep every resource inside the source folder, layouts/ or styles/")
+    roots = [context.book.root, context.options.layouts, context.options.styles]
+    if context.book.asset_root is not None:
+        roots.append(context.book.asset_root)
+    return SandboxFetcher(roots, refused)
+
+
+def render_document(context: BuildContext, html_text: str, name: str,
+                    galley: bool = False) -> weasyprint.Document:
+    """Lay out an HTML document of the book with WeasyPrint, inside the sandbox."""
+    with weasyprint_warnings(context, name, GALLEY_NOISE if galley else ()):
+        html = weasyprint.HTML(string=html_text, base_url=path2url(context.book.root) ,
+                               url_fetcher=sandbox_for(context, name))
+        return html.render(**PDF_OPTIONS)
+
+
+def pdf_identifier(context: BuildContext) -> bytes:
+    """A stable file identifier: the same book and edition always get the same one."""
+    info = context.book.info
+    return hashlib.md5(f"{info.name}\n{info.version}\n{context.options.profile}".encode()).hexdigest().encode()
+
+
+def describe_links(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
+    """Give each link annotation the words of its link, not its bare target.
+
+    Screen readers announce a link annotation by its /Contents: "a.10" or "Préface"
+    says where it goes, "a-10" or a URL does not.
+    """
+    for page in document.pages:
+        for _, _, _, box in page.links:
+            annotation = getattr(box, "link_annotation", None)
+            element = getattr(box, "element", None)
+            if annotation is None or element is None:
+                continue
+            text = " ".join("".join(element.itertext()).split())
+            if text:
+                annotation["Contents"] = pydyf.String(text)
+
+
+def scope_table_headers(pdf: pydyf.PDF) -> None:
+    """Say which cells each table header heads (/Scope), as PDF/UA asks.
+
+    WeasyPrint tags header cells /TH without /Scope: headers in the table head are
+    column headers, the others (first cell of a body row) row headers.
+    """
+    objects = {obj.number: obj for obj in pdf.objects if isinstance(obj, pydyf.Dictionary)
+               and getattr(obj, "number", None) is not None}
+
+    def parent(element: pydyf.Dictionary) -> pydyf.Dictionary | None:
+        reference = element.get("P")
+        if reference is None:
+            return None
+        number = int(bytes(reference).split()[0]) if isinstance(reference, bytes) else int(str(reference).split()[0])
+        return objects.get(number)
+
+    for element in objects.values():
+        if element.get("S") != "/TH" or not isinstance(element.get("A"), pydyf.Dictionary):
+            continue
+        row = parent(element)
+        section = parent(row) if row is not None else None
+        in_head = section is not None and section.get("S") == "/THead"
+        element["A"]["Scope"] = "/Column" if in_head else "/Row"
+
+
+def name_header_ids(pdf: pydyf.PDF, prefix: str) -> None:
+    """Give the ids of table headers a prefix, so that they stay unique once parts are joined.
+
+    WeasyPrint names each header cell after its object number, which documents laid out
+    apart share; data cells point to their headers by these names (/Headers).
+    """
+    for element in pdf.objects:
+        if not isinstance(element, pydyf.Dictionary) or element.get("Type") != "/StructElem":
+            continue
+        if "ID" in element:
+            element["ID"] = pydyf.String(prefix + _text(element["ID"]))
+        attributes = element.get("A")
+        if isinstance(attributes, pydyf.Dictionary) and "Headers" in attributes:
+            attributes["Headers"] = pydyf.Array(pydyf.String(prefix + _text(h))
+                                                for h in attributes["Headers"])
+
+
+def _text(value: object) -> str:
+    return value.string if isinstance(value, pydyf.String) else str(value)
+
+
+def finisher(part: str = ""):
+    """What nrbook adds to the structure WeasyPrint writes, before the file is written."""
+    def finish(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
+        describe_links(document, pdf)
+        scope_table_headers(pdf)
+        if part:
+            name_header_ids(pdf, f"{part}-")
+    return finish
+
+
+def write_document(context: BuildContext, document: weasyprint.Document, name: str) -> Path:
+    """Write a laid-out document as the output file ``name`` (staged); return its final path."""
+    write_document_to(context, document, context.stage.path_for(name))
+    return context.stage.target(name)
+
+
+def write_document_to(context: BuildContext, document: weasyprint.Document, path: Path,
+                      part: str = "") -> None:
+    """Write a laid-out document to ``path``; ``part`` names it among the parts of a book."""
+    with weasyprint_warnings(context, path.name):
+        document.write_pdf(path, pdf_identifier=pdf_identifier(context), finisher=finisher(part),
+                           **PDF_OPTIONS)

@@ -1,0 +1,164 @@
+"""Layout jobs on every core: worker processes forked from the build, sharing its loaded book.
+
+WeasyPrint lays a document out on one core; a book laid out in parts can use them all.
+Workers are forked once the sources are loaded and rendered, so they start with the
+build context in memory and receive only small jobs (a function and its arguments)
+and send back small results. A job may be pinned to a worker: what a job keeps in the
+worker (a laid-out document, which cannot cross processes) a later job can use there.
+With one core, or ``NRBOOK_WORKERS=1``, jobs run in the build's own process, in order.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import traceback
+from collections import deque
+from collections.abc import Callable
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+import weasyprint
+
+#: What a job kept for later jobs of the same worker (by name).
+kept: dict[str, Any] = {}
+
+Job = tuple[int, Callable[..., Any], tuple[Any, ...]]
+
+
+class WorkerFailed(RuntimeError):
+    """A job raised an exception in a worker: a bug of nrbook, with the worker's trace."""
+
+
+def worker_count(jobs: int) -> int:
+    wanted = os.environ.get("NRBOOK_WORKERS", "").strip()
+    cores = int(wanted) if wanted.isdigit() and int(wanted) > 0 else len(os.sched_getaffinity(0))
+    return max(1, min(cores, jobs))
+
+
+class Pool:
+    """Runs ``function(state, *args)`` jobs in forked workers (or inline), results as they end."""
+
+    def __init__(self, state: Any, workers: int):
+        self.state = state
+        self.workers: list[tuple[multiprocessing.Process, Connection]] = []
+        self.idle: set[int] = set()
+        self.pending: deque[tuple[Job, int | None]] = deque()
+        self.done: deque[tuple[int, int, Any]] = deque()
+        self.next_id = 0
+        self.running: dict[int, int] = {}  # worker → job id
+        if workers > 1:
+            context = multiprocessing.get_context("fork")
+            for index in range(workers):
+                mine, theirs = context.Pipe()
+                process = context.Process(target=_serve, args=(theirs, state), daemon=True,
+                                          name=f"nrbook-layout-{index}")
+                process.start()
+                theirs.close()
+                self.workers.append((process, mine))
+                self.idle.add(index)
+
+    def submit(self, function: Callable[..., Any], *args: Any, worker: int | None = None) -> int:
+        """Queue a job (pinned to ``worker`` if given); return its id."""
+        job_id = self.next_id
+        self.next_id += 1
+        if not self.workers:
+            self.done.append((job_id, 0, _call(function, self.state, args)))
+        else:
+            self.pending.append(((job_id, function, args), worker))
+            self._dispatch()
+        return job_id
+
+    def result(self) -> tuple[int, int, Any]:
+        """The next finished job: its id, the worker that ran it, its result."""
+        while not self.done:
+            if not self.running:
+                raise RuntimeError("no job is running")
+            connections = {self.workers[w][1]: w for w in self.running}
+            for connection in wait(list(connections)):
+                worker = connections[connection]
+                job_id, ok, value = connection.recv()
+                del self.running[worker]
+                self.idle.add(worker)
+                if not ok:
+                    raise WorkerFailed(value)
+                self.done.append((job_id, worker, value))
+            self._dispatch()
+        job_id, worker, value = self.done.popleft()
+        if isinstance(value, _Failure):
+            raise WorkerFailed(value.trace)
+        return job_id, worker, value
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.running or self.pending or self.done)
+
+    def _dispatch(self) -> None:
+        for _ in range(len(self.pending)):
+            if not self.idle:
+                return
+            (job, pinned) = self.pending.popleft()
+            worker = pinned if pinned is not None else min(self.idle)
+            if worker not in self.idle:
+                self.pending.append((job, pinned))
+                continue
+            self.idle.discard(worker)
+            self.running[worker] = job[0]
+            self.workers[worker][1].send(job)
+
+    def close(self) -> None:
+        for process, connection in self.workers:
+            try:
+                connection.send(None)
+            except OSError:
+                pass
+            connection.close()
+        for process, _ in self.workers:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+        self.workers.clear()
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, kind, value, trace) -> None:
+        if kind is not None:  # interrupted or failed: stop the workers' layouts at once
+            for process, _ in self.workers:
+                process.kill()
+        self.close()
+
+
+class _Failure:
+    def __init__(self, trace: str):
+        self.trace = trace
+
+
+def _call(function: Callable[..., Any], state: Any, args: tuple[Any, ...]) -> Any:
+    try:
+        return function(state, *args)
+    except Exception:  # noqa: BLE001 (reported as a bug of nrbook by the caller)
+        return _Failure(traceback.format_exc())
+
+
+def _serve(connection: Connection, state: Any) -> None:
+    """A worker: run jobs until told to stop."""
+    # The build's terminal display lives in the parent: the workers stay silent.
+    weasyprint.PROGRESS_LOGGER.handlers.clear()
+    weasyprint.PROGRESS_LOGGER.setLevel(logging.WARNING)
+    try:
+        while True:
+            message = connection.recv()
+            if message is None:
+                return
+            job_id, function, args = message
+            value = _call(function, state, args)
+            if isinstance(value, _Failure):
+                connection.send((job_id, False, value.trace))
+            else:
+                connection.send((job_id, True, value))
+    except (EOFError, KeyboardInterrupt, BrokenPipeError):
+        return
+    finally:
+        os._exit(0)  # no cleanup of the parent's inherited state (atexit, open files)
