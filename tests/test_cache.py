@@ -15,7 +15,7 @@ from nrbook.context import BuildContext, BuildOptions, build_date
 from nrbook.diagnostics import Diagnostics
 from nrbook.output import OutputStage
 from nrbook.pipeline import prepare
-from nrbook.writers.pdf import sheet_fitter
+from nrbook.parts import sheet_fitter
 
 
 def keys(source: Path, layouts: Path = ROOT / "layouts", styles: Path = ROOT / "styles",
@@ -25,7 +25,7 @@ def keys(source: Path, layouts: Path = ROOT / "layouts", styles: Path = ROOT / "
     config, book, rendered = prepare(options, diagnostics)
     context = BuildContext(options, config, book, rendered, diagnostics, build_date(""),
                            OutputStage(Path("/nonexistent")))
-    return sheet_fitter(context).keys
+    return sheet_fitter(context, list(context.rendered.sheets)).keys
 
 
 @pytest.fixture

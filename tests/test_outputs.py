@@ -6,7 +6,7 @@ import pikepdf
 import pytest
 from conftest import MINI, build_book
 
-from nrbook.writers.pdf import PdfWriter
+from nrbook.writers import pdf as pdf_writer
 
 
 def snapshot(folder):
@@ -19,12 +19,12 @@ def test_a_build_that_fails_midway_leaves_previous_outputs_intact(tmp_path, monk
     build_book(MINI, out, formats=("html", "pdf"))
     before = snapshot(out)
 
-    original = PdfWriter.layout
+    original = pdf_writer.join_book
 
-    def broken(self):
-        original(self)  # the HTML is already staged and the PDF laid out when it breaks
+    def broken(*args):
+        original(*args)  # the HTML is already staged and the PDF joined when it breaks
         raise failure
-    monkeypatch.setattr(PdfWriter, "layout", broken)
+    monkeypatch.setattr(pdf_writer, "join_book", broken)
     with pytest.raises(type(failure)):
         build_book(MINI, out, formats=("html", "pdf"))
     assert snapshot(out) == before, "previous files unchanged and no temporary file left"

@@ -9,6 +9,7 @@ two pages, and the parts after it with their new page numbers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -64,7 +65,7 @@ def lay_out_book(context: BuildContext, scratch: Path) -> LaidOutBook:
     fitter = sheet_fitter(context, entries)
     to_measure = fitter.plan_known()
     cache = PartCache(context.options.cache, layout_salt(context.options.styles))
-    stub_pages: dict[str, int] = {}
+    stub_pages = stubs_for(fitter.fits)
     laid_out: list[str] = []
     measured = 0
     while True:
@@ -114,10 +115,11 @@ class _Attempt:
 
     def run(self) -> LaidOutBook:
         stored = self.cache.get(self.key)
-        if stored is not None:
+        if stored is not None:  # its PDF may not have been kept (handouts keep the record only)
             self.skeleton, record = stored
             self.page_map = PageMap.from_json(record["page_map"])
-            _replay(self.context, record["problems"])
+            if self.skeleton is not None:
+                _replay(self.context, record["problems"])
         ready = self._ready_runs() if self.page_map is not None else []
         jobs = (self.skeleton is None) + len(self.measuring) + len(ready) + \
             (0 if self.page_map is not None else len(self.context.book.themes))
@@ -151,7 +153,10 @@ class _Attempt:
         self.pool.submit(function, *args, worker=worker)
 
     def _skeleton_laid_out(self, worker: int, value: tuple[PageMap, list[Problem]]) -> None:
+        known = self.page_map
         self.page_map, problems = value
+        if known is not None and known != self.page_map:
+            raise RuntimeError("the stored page map of the skeleton differs from its layout")
         self._add(problems)
         path = self.scratch / f"skeleton-{self.key[:16]}.pdf"
         self._submit(self._skeleton_written(path, problems), _write_skeleton, path, worker=worker)
@@ -228,6 +233,36 @@ class _Attempt:
     def _add(self, problems: list[Problem]) -> None:
         for problem in problems:
             self.context.diagnostics.add(problem)
+
+
+def stubs_for(fits: dict[str, SheetFit]) -> dict[str, int]:
+    """The pages that sheets which cannot fit one page will take, as far as measured."""
+    return {sheet_id: max(2, math.ceil(fit.height - 1e-9)) for sheet_id, fit in sorted(fits.items())
+            if not fit.fits}
+
+
+def book_page_map(context: BuildContext) -> PageMap:
+    """Where everything lies in the book: from this build, the cache, or the skeleton laid out now."""
+    known = context.facts.get("pdf_page_map")
+    if isinstance(known, PageMap):
+        return known
+    fitter = sheet_fitter(context, list(context.rendered.sheets))
+    for entry in context.rendered.sheets:  # settings known from the cache only: no measuring here
+        cached = fitter.cache.get(fitter.keys[entry.sheet.id])
+        if cached is not None:
+            fitter.fits[entry.sheet.id] = cached
+    html = skeleton_html(context, stubs_for(fitter.fits))
+    cache = PartCache(context.options.cache, layout_salt(context.options.styles))
+    key = cache.key(html)
+    stored = cache.get(key)
+    if stored is not None:
+        page_map = PageMap.from_json(stored[1]["page_map"])
+    else:
+        with collected(context) as problems:
+            page_map = render_skeleton(context, html)[1]
+        cache.put(key, None, {"page_map": page_map.to_json(), "problems": _stored(problems)})
+    context.facts["pdf_page_map"] = page_map
+    return page_map
 
 
 def _stored(problems: list[Problem]) -> list[list[Any]]:

@@ -30,8 +30,8 @@ class PartCache:
     def key(self, html: str) -> str:
         return hashlib.sha256(self.salt + html.encode("utf-8")).hexdigest()
 
-    def get(self, key: str) -> tuple[Path, dict[str, Any]] | None:
-        """The stored PDF of a part and its record, or None."""
+    def get(self, key: str) -> tuple[Path | None, dict[str, Any]] | None:
+        """The record of a part and its stored PDF (None if only the record was kept), or None."""
         if self.folder is None:
             return None
         pdf, record = self.folder / f"{key}.pdf", self.folder / f"{key}.json"
@@ -39,18 +39,18 @@ class PartCache:
             data = json.loads(record.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if not pdf.is_file():
-            return None
         for path in (pdf, record):
-            os.utime(path)  # recently used: kept when the cache is trimmed
-        return pdf, data
+            if path.exists():
+                os.utime(path)  # recently used: kept when the cache is trimmed
+        return (pdf if pdf.is_file() else None), data
 
-    def put(self, key: str, pdf: Path, record: dict[str, Any]) -> None:
-        """Store a part (its PDF copied); a reader never sees half an entry."""
+    def put(self, key: str, pdf: Path | None, record: dict[str, Any]) -> None:
+        """Store a part's record, and its PDF (copied) if given; a reader never sees half an entry."""
         if self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        _write_atomically(self.folder / f"{key}.pdf", lambda path: shutil.copyfile(pdf, path))
+        if pdf is not None:
+            _write_atomically(self.folder / f"{key}.pdf", lambda path: shutil.copyfile(pdf, path))
         _write_atomically(self.folder / f"{key}.json",
                           lambda path: path.write_text(json.dumps(record, ensure_ascii=False,
                                                                   sort_keys=True), encoding="utf-8"))
@@ -59,13 +59,14 @@ class PartCache:
         """Remove the least recently used parts beyond the size limit."""
         if self.folder is None or not self.folder.is_dir():
             return
-        entries = sorted(self.folder.glob("*.pdf"), key=lambda p: p.stat().st_mtime, reverse=True)
+        entries = sorted(self.folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         total = 0
-        for pdf in entries:
-            total += pdf.stat().st_size
+        for record in entries:
+            pdf = record.with_suffix(".pdf")
+            total += record.stat().st_size + (pdf.stat().st_size if pdf.exists() else 0)
             if total > limit:
                 pdf.unlink(missing_ok=True)
-                pdf.with_suffix(".json").unlink(missing_ok=True)
+                record.unlink(missing_ok=True)
 
 
 def _write_atomically(target: Path, write) -> None:

@@ -28,8 +28,8 @@ from .diagnostics import Diagnostics, Problem
 from .fit import SAFETY_PX, FitCache, SheetFit, SheetFitter, fit_levels, sheet_boxes
 from .pagemap import PageMap, read_page_map
 from .pdfjoin import FOREIGN_LINK
-from .render import RenderedSheet
 from .pdfrender import render_document, write_document_to
+from .render import RenderedSheet
 
 #: Where a link of a standalone sheet document goes when its target is not in it: the
 #: address to print instead, or None to keep its words without a link.

@@ -58,6 +58,25 @@ class PrintState:
 _PDFIUM_LOCK = threading.Lock()
 
 
+def draw_page(pdf: Path, index: int, dpi: int = PREVIEW_DPI) -> bytes:
+    """A page of a PDF drawn as a PNG image."""
+    import pypdfium2  # only the preview needs it: keep `nrbook build` free of it
+
+    with _PDFIUM_LOCK:
+        document = pypdfium2.PdfDocument(str(pdf))
+        try:
+            page = document[index]
+            try:
+                image = page.render(scale=dpi / 72).to_pil()
+            finally:
+                page.close()
+        finally:
+            document.close()
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 class PrintPreview:
     """Lays the book's PDF out in a worker process, one build at a time; draws sheet pages as PNG.
 
@@ -80,8 +99,8 @@ class PrintPreview:
         self.failure = ""
         self.last_seconds = 0.0
         self._process: subprocess.Popen[bytes] | None = None
-        self._document: Any = None  # the PDFium document of ``ready``, opened on first use
-        self._pngs: dict[tuple[int, str], bytes] = {}
+        self._previous: PrintLayout | None = None
+        self._pngs: dict[tuple[int, str, int], bytes] = {}
 
     def state(self) -> PrintState:
         with self.lock:
@@ -155,62 +174,41 @@ class PrintPreview:
         for line in layout.problems:
             self.say(line)
         overflowing = [i for i, fit in layout.fits.items() if not fit.get("fits", True)]
-        self.say(f"print preview of build {build} ready in {layout.seconds:.1f} s "
-                 f"(layout {result['layout_seconds']:.1f} s, PDF {result['write_seconds']:.1f} s)"
+        self.say(f"print preview of build {build} ready in {layout.seconds:.1f} s"
                  + (f"; does not fit one page: {', '.join(overflowing)}" if overflowing else ""))
 
     def _replace(self, layout: PrintLayout) -> None:
-        # Lock order, here and in png(): PDFium's, then ours.
-        with _PDFIUM_LOCK:
-            with self.lock:
-                old, self.ready = self.ready, layout
-                self._pngs.clear()
-                self.version += 1
-            if self._document is not None:
-                self._document.close()
-                self._document = None
-            if old is not None:
-                old.pdf.unlink(missing_ok=True)
+        with self.lock:
+            older, self._previous, self.ready = self._previous, self.ready, layout
+            self._pngs.clear()
+            self.version += 1
+        # The layout before is kept: a page may be being drawn from it right now.
+        if older is not None:
+            with _PDFIUM_LOCK:
+                older.pdf.unlink(missing_ok=True)
 
-    def png(self, sheet_id: str) -> bytes | None:
+    def png(self, sheet_id: str, dpi: int = PREVIEW_DPI) -> bytes | None:
         """The sheet's printed page as a PNG image, from the newest layout; None if not there."""
-        import pypdfium2  # only the preview needs it: keep `nrbook build` free of it
-
-        with _PDFIUM_LOCK:
-            with self.lock:
-                layout = self.ready
-                if layout is None:
-                    return None
-                cached = self._pngs.get((layout.build, sheet_id))
-            if cached is not None:
-                return cached
-            page_number = layout.pages.get(anchor_for(sheet_id))
-            if page_number is None:
+        with self.lock:
+            layout = self.ready
+            if layout is None:
                 return None
-            if self._document is None:
-                self._document = pypdfium2.PdfDocument(str(layout.pdf))
-            page = self._document[page_number - 1]
-            try:
-                bitmap = page.render(scale=PREVIEW_DPI / 72)
-                image = bitmap.to_pil()
-            finally:
-                page.close()
-            buffer = io.BytesIO()
-            image.save(buffer, format="PNG")
-            data = buffer.getvalue()
-            with self.lock:
-                if self.ready is layout:
-                    self._pngs[(layout.build, sheet_id)] = data
-            return data
+            cached = self._pngs.get((layout.build, sheet_id, dpi))
+        if cached is not None:
+            return cached
+        page_number = layout.pages.get(anchor_for(sheet_id))
+        if page_number is None:
+            return None
+        data = draw_page(layout.pdf, page_number - 1, dpi)
+        with self.lock:
+            if self.ready is layout:
+                self._pngs[(layout.build, sheet_id, dpi)] = data
+        return data
 
     def close(self) -> None:
-        with _PDFIUM_LOCK:
-            with self.lock:
-                self._cancel()
-                self.wanted = False
-            if self._document is not None:
-                self._document.close()
-                self._document = None
+        with self.lock:
+            self._cancel()
+            self.wanted = False
 
 
 def _last_json_line(out: bytes) -> dict[str, Any] | None:
@@ -240,6 +238,7 @@ def print_worker() -> int:
     from .writers.pdf import PdfWriter
 
     options, pdf = pickle.loads(sys.stdin.buffer.read())
+    os.nice(5)  # the server and the sheet previews come first
     diagnostics = Diagnostics(strict=options.strict)
     started = time.perf_counter()
     try:
@@ -248,13 +247,12 @@ def print_worker() -> int:
         print(json.dumps({"ok": False, "problems": [p.format() for p in diagnostics.sorted()]}))
         return 0
     with tempfile.TemporaryDirectory(prefix="nrbook-print-") as scratch:
-        # A build context needs a stage; nothing is ever committed from it.
+        # The book's own PDF writer, into a stage of our own; its PDF becomes the preview's.
         context = BuildContext(options, config, book, rendered, diagnostics,
                                build_date(book.info.date), OutputStage(Path(scratch)), {})
-        document = PdfWriter(context).layout()
-        laid_out = time.perf_counter()
-        # Only for drawing pages: whole fonts spare the subsetting, which halves the time.
-        document.write_pdf(pdf, full_fonts=True)
+        written = PdfWriter(context).write()
+        context.stage.commit()
+        os.replace(written[0], pdf)
     fits: dict[str, SheetFit] = context.facts.get("fit", {})  # type: ignore[assignment]
     print(json.dumps({
         "ok": True,
@@ -262,7 +260,6 @@ def print_worker() -> int:
         "fits": {sheet_id: fit.report() for sheet_id, fit in fits.items()},
         "floor": fit_levels(options.styles),
         "problems": [p.format() for p in diagnostics.sorted()],
-        "layout_seconds": laid_out - started,
-        "write_seconds": time.perf_counter() - laid_out,
+        "seconds": time.perf_counter() - started,
     }, ensure_ascii=False))
     return 0

@@ -17,7 +17,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import jinja2
 
@@ -26,8 +26,9 @@ from .diagnostics import BuildFailed, Diagnostics, Problem, Severity, of_severit
 from .model import Book
 from .output import OutputStage
 from .pipeline import prepare
-from .print_preview import PrintPreview
+from .print_preview import PREVIEW_DPI, PrintPreview, draw_page
 from .render import layout_environment
+from .sheet_preview import SheetPrint, SheetPrints
 
 #: The preview is for the editor's own eyes: it never listens beyond this machine.
 HOST = "127.0.0.1"
@@ -40,6 +41,10 @@ POLL_MS = 700
 WATCH_STEP_MS = 150
 # The watcher wakes up this often (ms) even without changes, which tells us it is ready.
 WATCH_TICK_MS = 250
+#: A sheet whose preview was looked at this recently (s) is laid out again at every build.
+WATCHED_S = 600
+#: How long a request for a sheet's image of a given build may wait for it (s).
+SHEET_WAIT_S = 15
 
 
 class ServeError(Exception):
@@ -74,6 +79,7 @@ class Response:
     status: int
     content_type: str
     body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class Preview:
@@ -90,6 +96,8 @@ class Preview:
         self.current: Build | None = None
         self.last_good: Build | None = None
         self.print = PrintPreview(options, self.workdir, self.say)
+        self.sheets = SheetPrints(options, self.workdir, self.say)
+        self.watched: dict[str, float] = {}  # sheet id → when its preview was last asked for
 
     # --- building -----------------------------------------------------------------------
 
@@ -127,6 +135,7 @@ class Preview:
                 # The sheet pages watch both numbers: change them together.
                 if build.ok:
                     self.print.request(number)
+                    self._print_sheets(build, changed)
                 self.current = build
                 if build.ok:
                     self.last_good = build
@@ -175,7 +184,17 @@ class Preview:
         finally:
             ready.set()
 
+    def _print_sheets(self, build: Build, changed: list[str]) -> None:
+        """Lay out again, alone, the sheets just edited and those whose preview is looked at."""
+        assert build.book is not None
+        edited = {Path(p).resolve() for p in changed}
+        recent = time.monotonic() - WATCHED_S
+        for sheet in build.book.sheets:
+            if sheet.path.resolve() in edited or self.watched.get(sheet.id, -1e9) > recent:
+                self.sheets.request(build.number, sheet.id)
+
     def close(self) -> None:
+        self.sheets.close()
         self.print.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -185,7 +204,8 @@ class Preview:
         with self._lock:
             current = self.current
             printing = self.print.state()
-        return {"build": current.number if current else 0, "pdf": printing.version,
+        return {"build": current.number if current else 0,
+                "pdf": printing.version + self.sheets.version,
                 "errors": len(current.errors) if current else 0}
 
     def route(self, target: str) -> Response:
@@ -226,15 +246,35 @@ class Preview:
                 return self._page("preview/not-found.html.j2", current, last_good,
                                   status=HTTPStatus.NOT_FOUND, wanted=path)
             self.print.want()
+            self.watched[sheet_id] = time.monotonic()
+            self.sheets.request(last_good.number, sheet_id)
             if name.endswith(".png"):
-                image = self.print.png(sheet_id)
-                if image is None:
-                    return Response(HTTPStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
-                                    b"La mise en page de l'impression est en cours.\n")
-                return Response(200, "image/png", image)
+                return self._sheet_image(sheet_id, last_good.number, parse_qs(urlsplit(target).query))
             return self._page("preview/sheet.html.j2", current, last_good, sheet_id=sheet_id)
         return self._page("preview/not-found.html.j2", current, last_good,
                           status=HTTPStatus.NOT_FOUND, wanted=path)
+
+    def _sheet_image(self, sheet_id: str, build: int, query: dict[str, list[str]]) -> Response:
+        """The sheet as printed: from the whole book's layout, or laid out alone if that is newer.
+
+        ``?build=N`` waits (a little) for a print of build N or newer; ``?dpi=`` sets the
+        resolution (30 to 300). The answer says which it is (X-Nrbook-Build, X-Nrbook-Print).
+        """
+        wanted = _number(query.get("build"), build)
+        dpi = min(300, max(30, _number(query.get("dpi"), PREVIEW_DPI)))
+        alone = self.sheets.wait(sheet_id, wanted, SHEET_WAIT_S if "build" in query else 0)
+        layout = self.print.state().ready
+        if layout is not None and (alone is None or layout.build >= alone.build):
+            image, made, kind = self.print.png(sheet_id, dpi), layout.build, "book"
+        elif alone is not None:
+            image, made, kind = draw_page(alone.pdf, 0, dpi), alone.build, "sheet"
+        else:
+            image = None
+        if image is None:
+            return Response(HTTPStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+                            b"La mise en page de l'impression est en cours.\n")
+        return Response(200, "image/png", image,
+                        (("X-Nrbook-Build", str(made)), ("X-Nrbook-Print", kind)))
 
     def _environment(self) -> jinja2.Environment:
         # A new environment each time: an edited layout shows at the next reload.
@@ -267,7 +307,7 @@ class Preview:
             "problems": [(p.severity.value, p.format()) for p in current.problems],
             "print_problems": list(printing.ready.problems) if printing.ready else [],
             "sheet": None, "layout": None, "fit": None, "page": None, "previous": None, "next": None,
-            "wanted": "", "source_path": "",
+            "wanted": "", "source_path": "", "alone": None,
         }
         context.update(extra)
         sheet_id = extra.get("sheet_id")
@@ -284,6 +324,9 @@ class Preview:
             if layout is not None and sheet.anchor in layout.pages:
                 context.update(layout=layout, fit=layout.fits.get(sheet.id),
                                page=layout.pages[sheet.anchor])
+            alone: SheetPrint | None = self.sheets.newest(sheet.id)
+            if alone is not None and (layout is None or alone.build > layout.build):
+                context.update(alone=alone, fit=alone.fit, page=alone.page)
         watch = "build pdf" if template.endswith(("sheet.html.j2", "sheets.html.j2")) else "build"
         context["reload"] = self._snippet(current, watch=watch, toolbar=False, stale=False)
         html = self._environment().get_template(template).render(**context)
@@ -300,6 +343,12 @@ def _lasting_changes(changes: set[tuple[Any, str]]) -> list[str]:
 
     added = {path for change, path in changes if change == watchfiles.Change.added}
     return sorted({path for _, path in changes if path not in added or os.path.exists(path)})
+
+
+def _number(values: list[str] | None, default: int) -> int:
+    """A whole number from a query parameter, or the default."""
+    text = (values or [""])[0]
+    return int(text) if text.isdigit() else default
 
 
 def _french_number(value: float, digits: int = 1) -> str:
@@ -358,6 +407,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
         self.send_header("Cache-Control", "no-store")
+        for name, value in response.headers:
+            self.send_header(name, value)
         self.end_headers()
         if send_body:
             self.wfile.write(response.body)
