@@ -98,7 +98,12 @@ test: $(TEST_STAMP)
 
 # Build times (median of BENCH_RUNS runs), the WeasyPrint floor, rebuilds, memory, sizes:
 # printed, and written to $(OUT)/bench.json. Not a test: shared machines are noisy.
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	@touch $@
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench.py
 
 clean:

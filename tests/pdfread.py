@@ -67,3 +67,14 @@ class PdfBook:
 
     def page_starting(self, needle: str) -> list[int]:
         return [i + 1 for i, text in enumerate(self.pages) if needle in text]
+
+
+def page_images(path: Path, dpi: int = 50) -> list:
+    """Every page drawn at ``dpi`` (PIL images), to compare renders pixel for pixel."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        return [document[i].render(scale=dpi / 72).to_pil().convert("RGB") for i in range(len(document))]
+    finally:
+        document.close()

@@ -55,6 +55,9 @@ class SheetFit:
 
     @property
     def css_class(self) -> str:
+        """The classes of styles/print.css that give the sheet this setting."""
+        if not self.fits:  # print.css lets it run onto a second page in one column
+            return f"fit-{self.level} sheet-overflows"
         return f"fit-{self.level}" if self.level else ""
 
     @property

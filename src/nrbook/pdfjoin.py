@@ -89,8 +89,15 @@ class _Joiner:
         root = source.Root.StructTreeRoot
         parent_tree = _numbers(root.ParentTree)
         by_page = _children_by_page(root.K[0])
-        for element in root.K[0].K:
-            del element["/P"]  # copied alone, not with the part's whole tree
+        document = root.K[0]
+        # The Document's children, and the elements WeasyPrint hangs from it outside the tree
+        # (those of margin boxes, found through the parent tree only), copied alone: not
+        # with the part's whole tree, which their parent link would bring along.
+        detached = [obj for obj in source.objects if isinstance(obj, pikepdf.Dictionary)
+                    and obj.get("/Type") == pikepdf.Name.StructElem and "/P" in obj
+                    and obj.P.objgen == document.objgen]
+        for element in detached:
+            del element["/P"]
         # Pages first: objects copied afterwards that point to them get the copies.
         for place, page in zip(places, source.pages):
             stub = self.book.pages[place].obj
@@ -105,6 +112,7 @@ class _Joiner:
                 pikepdf.Array([parent_tree.get(int(a.get("/StructParent", -1)), None)
                                for a in page.obj.get("/Annots", [])])
                 for page in source.pages]),
+            Detached=pikepdf.Array(detached),
             Destinations=pikepdf.Array(
                 [item for name, destination in _destinations(source.Root).items()
                  for item in (pikepdf.String(name), destination)]),
@@ -114,6 +122,8 @@ class _Joiner:
             page = self.book.pages[place].obj
             self.pages[place] = _PageEntry(page, list(copied.Elements[index]), copied.Marks[index],
                                            list(zip(page.get("/Annots", []), copied.Annotations[index])))
+        for element in copied.Detached:
+            element.P = self.document
         names = list(copied.Destinations)
         for name, destination in zip(names[::2], names[1::2]):
             self.part_destinations[str(name)] = destination
