@@ -69,12 +69,13 @@ class PdfBook:
         return [i + 1 for i, text in enumerate(self.pages) if needle in text]
 
 
-def page_images(path: Path, dpi: int = 50) -> list:
-    """Every page drawn at ``dpi`` (PIL images), to compare renders pixel for pixel."""
+def page_images(path: Path, dpi: int = 50, numbers: list[int] | None = None) -> list:
+    """The pages (numbers from 1; default all) drawn at ``dpi`` as PIL images, to compare renders."""
     import pypdfium2
 
     document = pypdfium2.PdfDocument(str(path))
     try:
-        return [document[i].render(scale=dpi / 72).to_pil().convert("RGB") for i in range(len(document))]
+        wanted = numbers if numbers is not None else range(1, len(document) + 1)
+        return [document[n - 1].render(scale=dpi / 72).to_pil().convert("RGB") for n in wanted]
     finally:
         document.close()

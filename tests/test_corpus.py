@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 import zipfile
 from collections.abc import Sequence
@@ -12,7 +13,7 @@ import frontmatter
 import pytest
 from conftest import CORPUS, CORPUS_CONFIG, ROOT, build_book, run_nrbook
 from lxml import html as lxml_html
-from pdfread import PdfBook
+from pdfread import PdfBook, page_images
 from pypdf import PdfReader
 
 from nrbook.writers import WRITERS
@@ -224,3 +225,18 @@ def test_check_reports_the_warning_with_file_and_line_and_strict_fails():
     assert line in result.stderr
     strict = run_nrbook(*arguments, "--strict")
     assert strict.returncode == 1 and "index.md:29: error: image" in strict.stderr
+
+
+def test_handouts_are_the_books_pages_pixel_for_pixel(corpus, pdf, tmp_path):
+    ids = ["a.1", "c.2", "h.3", "e.5"]  # e.5 is laid out a fitting step tighter
+    report = json.loads((corpus["pdf"].parent / "fit-report.json").read_text(encoding="utf-8"))
+    assert next(s for s in report["sheets"] if s["id"] == "e.5")["level"] > 0
+    result = run_nrbook("sheets", "--source", str(CORPUS), "--config", str(CORPUS_CONFIG),
+                        "--out", str(tmp_path), "--ids", ",".join(ids), "--no-cache")
+    assert result.returncode == 0, result.stderr
+    handout = tmp_path / "guide-bonnes-pratiques-v1-fiches.pdf"
+    toc = pdf.toc_entries()
+    pages = [toc[i] for i in ids]
+    assert PdfBook(handout).pages == [pdf.pages[n - 1] for n in pages], "text, folios, running heads"
+    for sheet_id, mine, books in zip(ids, page_images(handout), page_images(corpus["pdf"], numbers=pages)):
+        assert mine.tobytes() == books.tobytes(), f"{sheet_id}: not the book's page at 50 dpi"

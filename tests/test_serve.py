@@ -233,3 +233,54 @@ def test_transient_files_do_not_trigger_a_rebuild(tmp_path):
 def test_make_serve_target_exists():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^serve:.*\n\t\$\(NRBOOK\) serve --source \$\(SOURCE\)", makefile, re.MULTILINE)
+
+
+def test_a_saved_sheet_is_printed_alone_at_once_and_it_is_the_books_page(tmp_path):
+    """Laid out alone, a sheet is its page of the whole book: pixel for pixel, fitting included."""
+    import io
+
+    from PIL import Image
+    from conftest import build_book
+    from pdfread import PdfBook, page_images
+    from test_fit import long_sheet
+
+    source = copy_book(MINI, tmp_path / "book", {"alpha/long.md": long_sheet(720, "FIN")})
+    server = Server(source, tmp_path, "--port", "0")
+    server.wait_until_serving()
+    try:
+        for sheet_id in ("a.3", "a.2"):  # looked at: laid out again at every save
+            server.text(f"/sheet/{sheet_id}")
+        sheet = source / "alpha" / "long.md"
+        sheet.write_text(sheet.read_text(encoding="utf-8").replace(" FIN", " Une phrase de plus. FIN"),
+                         encoding="utf-8")
+        build = wait_for(lambda: (b := json.loads(server.get("/__build")[2])["build"]) >= 2 and b,
+                         30, "the rebuild", server)
+        written, _ = build_book(source, tmp_path / "dist", formats=("pdf",))
+        book_pdf = next(p for p in written if p.suffix == ".pdf")
+        toc = PdfBook(book_pdf).toc_entries()
+        report = json.loads((tmp_path / "dist" / "fit-report.json").read_text(encoding="utf-8"))
+        assert next(s for s in report["sheets"] if s["id"] == "a.3")["level"] > 0
+
+        def image(sheet_id: str, kind: str) -> Image.Image:
+            def answer():
+                address = f"{server.url}sheet/{sheet_id}.png?build={build}&dpi=50&print={kind}"
+                try:
+                    response = urllib.request.urlopen(address, timeout=30)
+                except urllib.error.HTTPError:
+                    return None  # not laid out yet
+                with response:
+                    made = int(response.headers["X-Nrbook-Build"])
+                    shown = response.headers["X-Nrbook-Print"]
+                    body = response.read()
+                return made >= build and shown == kind and body
+            data = wait_for(answer, PRINT_S, f"the {kind} print of {sheet_id}", server)
+            return Image.open(io.BytesIO(data)).convert("RGB")
+
+        for kind in ("sheet", "book"):  # first laid out alone; then the whole book follows
+            for sheet_id in ("a.3", "a.2"):
+                expected = page_images(book_pdf, numbers=[toc[sheet_id]])[0]
+                assert image(sheet_id, kind).tobytes() == expected.tobytes(), (kind, sheet_id)
+        page = server.text("/sheet/a.3")
+        assert "Page" in page and "du livre imprimé" in page
+    finally:
+        server.stop()

@@ -258,12 +258,18 @@ class Preview:
         """The sheet as printed: from the whole book's layout, or laid out alone if that is newer.
 
         ``?build=N`` waits (a little) for a print of build N or newer; ``?dpi=`` sets the
-        resolution (30 to 300). The answer says which it is (X-Nrbook-Build, X-Nrbook-Print).
+        resolution (30 to 300); ``?print=sheet`` or ``book`` asks for one of the two. The
+        answer says which it is (X-Nrbook-Build, X-Nrbook-Print).
         """
         wanted = _number(query.get("build"), build)
         dpi = min(300, max(30, _number(query.get("dpi"), PREVIEW_DPI)))
+        source = (query.get("print") or [""])[0]
         alone = self.sheets.wait(sheet_id, wanted, SHEET_WAIT_S if "build" in query else 0)
         layout = self.print.state().ready
+        if source == "sheet":
+            layout = None
+        elif source == "book":
+            alone = None
         if layout is not None and (alone is None or layout.build >= alone.build):
             image, made, kind = self.print.png(sheet_id, dpi), layout.build, "book"
         elif alone is not None:
