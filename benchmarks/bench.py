@@ -44,9 +44,11 @@ from weasyprint.urls import path2url
 from pathlib import Path
 from nrbook.sandbox import SandboxFetcher
 from nrbook.pdfrender import PDF_OPTIONS
-html, root, roots, out = sys.argv[1], Path(sys.argv[2]), [Path(p) for p in sys.argv[3].split(":")], sys.argv[4]
+html, css, root, roots, out = sys.argv[1], sys.argv[2], Path(sys.argv[3]), [Path(p) for p in sys.argv[4].split(":")], sys.argv[5]
 fetcher = SandboxFetcher(roots, lambda url, reason: None)
-weasyprint.HTML(filename=html, base_url=path2url(root), url_fetcher=fetcher).render(**PDF_OPTIONS).write_pdf(out, **PDF_OPTIONS)
+styles = weasyprint.CSS(filename=css, url_fetcher=fetcher)
+document = weasyprint.HTML(filename=html, base_url=path2url(root), url_fetcher=fetcher)
+document.render(stylesheets=[styles], **PDF_OPTIONS).write_pdf(out, **PDF_OPTIONS)
 """
 
 
@@ -147,17 +149,17 @@ class Bench:
             self.say(f"cold build {formats}", self.results[key])
 
     def floor(self) -> None:
-        html, root, roots = self.final_print_html()
+        html, css, root, roots = self.final_print_html()
         script = self.work / "floor.py"
         script.write_text(FLOOR, encoding="utf-8")
-        command = [sys.executable, str(script), str(html), str(root), ":".join(map(str, roots)),
-                   str(self.work / "floor.pdf")]
+        command = [sys.executable, str(script), str(html), str(css), str(root),
+                   ":".join(map(str, roots)), str(self.work / "floor.pdf")]
         self.results["floor_s"] = self.repeat(lambda: timed(command, cwd=self.work)[0])
         self.ratio("pdf_over_floor", self.results["cold_pdf_s"], self.results["floor_s"])
         self.say("floor: WeasyPrint alone, one doc", self.results["floor_s"],
                  f"   cold PDF / floor = {self.results['pdf_over_floor']:.2f}")
 
-    def final_print_html(self) -> tuple[Path, Path, list[Path]]:
+    def final_print_html(self) -> tuple[Path, Path, Path, list[Path]]:
         """nrbook's whole book as one fitted document (settings from a warm cache)."""
         from nrbook.context import BuildContext, BuildOptions, build_date
         from nrbook.diagnostics import Diagnostics
@@ -176,8 +178,11 @@ class Bench:
         fitter.plan()
         path = self.work / "final-print.html"
         path.write_text(single_document_html(context, fitter.fits), encoding="utf-8")
-        roots = [book.root, options.layouts, options.styles] + ([book.asset_root] if book.asset_root else [])
-        return path, book.root, roots
+        css = self.work / "final-print.css"
+        css.write_text(context.stylesheet("print"), encoding="utf-8")
+        roots = [book.root, options.layouts, options.styles, self.work] + (
+            [book.asset_root] if book.asset_root else [])
+        return path, css, book.root, roots
 
     def pandoc(self) -> None:
         """The peer: pandoc's standalone HTML with a table of contents, laid out by WeasyPrint."""

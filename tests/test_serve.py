@@ -17,7 +17,7 @@ import pytest
 from conftest import MINI, ROOT, copy_book, run_nrbook
 from lxml import html as lxml_html
 
-from nrbook.serve import _lasting_changes
+from nrbook.preview import _lasting_changes
 
 SERVING = re.compile(r"Serving on (http://127\.0\.0\.1:(\d+)/)")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

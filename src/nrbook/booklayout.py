@@ -18,6 +18,7 @@ from typing import Any
 from .context import BuildContext
 from .diagnostics import Problem
 from .fit import SheetFit, layout_salt
+from .model import Sheet
 from .pagemap import PageMap
 from .partcache import PartCache
 from .parts import (
@@ -31,7 +32,6 @@ from .parts import (
     skeleton_html,
 )
 from .pdfjoin import Part
-from .pdfrender import write_document_to
 from .pool import Pool, kept, worker_count
 from .render import RenderedSheet
 
@@ -103,7 +103,7 @@ class _Attempt:
         for entry in to_measure:
             self.measuring.setdefault(entry.theme.id, []).append(entry.sheet.id)
         self.html = skeleton_html(context, stub_pages)
-        self.key = cache.key(self.html)
+        self.key = cache.key(context.stylesheet("print") + self.html)
         self.page_map: PageMap | None = None
         self.skeleton: Path | None = None
         self.results: dict[tuple[str, ...], RunResult] = {}
@@ -200,7 +200,7 @@ class _Attempt:
         for run in sorted(ready, key=lambda r: -len(r.entries)):  # the longest first
             self.scheduled.add(run.ids)
             html = sheets_html(self.context, run, self.page_map, self.fits)
-            key = self.cache.key(html)
+            key = self.cache.key(self.context.stylesheet("sheets") + html)
             stored = self.cache.get(key)
             if stored is not None:
                 path, record = stored
@@ -227,7 +227,7 @@ class _Attempt:
                       "problems": _stored(list(result.problems))}
             # Stored under the HTML finally laid out: the next build, with the settings
             # this layout settled, asks for that one.
-            self.cache.put(self.cache.key(html), path, record)
+            self.cache.put(self.cache.key(self.context.stylesheet("sheets") + html), path, record)
         return done
 
     def _add(self, problems: list[Problem]) -> None:
@@ -253,7 +253,7 @@ def book_page_map(context: BuildContext) -> PageMap:
             fitter.fits[entry.sheet.id] = cached
     html = skeleton_html(context, stubs_for(fitter.fits))
     cache = PartCache(context.options.cache, layout_salt(context.options.styles))
-    key = cache.key(html)
+    key = cache.key(context.stylesheet("print") + html)
     stored = cache.get(key)
     if stored is not None:
         page_map = PageMap.from_json(stored[1]["page_map"])
@@ -285,6 +285,8 @@ def _lay_out_skeleton(context: BuildContext, html: str) -> tuple[PageMap, list[P
 
 
 def _write_skeleton(context: BuildContext, path: Path) -> list[Problem]:
+    from .pdfrender import write_document_to
+
     document = kept.pop("skeleton")
     with collected(context) as problems:
         write_document_to(context, document, path, part="s")
@@ -303,6 +305,8 @@ def _measure(context: BuildContext, sheet_ids: tuple[str, ...]
 def _lay_out_run(context: BuildContext, sheet_ids: tuple[str, ...], first_page: int,
                  page_map: PageMap, fits: dict[str, SheetFit], provisional: tuple[str, ...],
                  path: Path) -> tuple[str, RunResult]:
+    from .pdfrender import write_document_to
+
     by_id = {entry.sheet.id: entry for entry in context.rendered.sheets}
     entries = [by_id[i] for i in sheet_ids]
     fitter = sheet_fitter(context, entries)
@@ -313,3 +317,70 @@ def _lay_out_run(context: BuildContext, sheet_ids: tuple[str, ...], first_page: 
         write_document_to(context, layout.document, path, part=f"p{first_page}")
     return layout.html, RunResult(path, layout.fits, layout.sheet_pages, layout.anchors,
                                   tuple(problems), layout.measured)
+
+
+def sheet_sources(context: BuildContext, sheets: list[Sheet], scratch: Path
+                  ) -> list[tuple[Path, tuple[int, ...]]]:
+    """Where each sheet's pages are, as the book prints them: a PDF and its page indices.
+
+    From the book's own laid-out runs when the cache has them (the very pages of the
+    book); the others are laid out now, alone with the book's page numbers, and kept.
+    """
+    page_map = book_page_map(context)
+    chosen = {sheet.id for sheet in sheets}
+    cache = PartCache(context.options.cache, layout_salt(context.options.styles))
+    found: dict[str, tuple[Path, tuple[int, ...]]] = {}
+    fits: dict[str, SheetFit] = {}
+    book_runs = [run for run in runs(list(context.rendered.sheets), page_map) if chosen & set(run.ids)]
+    fitter = sheet_fitter(context, [entry for run in book_runs for entry in run.entries])
+    unknown = {entry.sheet.id for entry in fitter.plan_known()}
+    for run in book_runs:
+        if unknown & set(run.ids) or fitter.provisional & set(run.ids):
+            continue  # a sheet never laid out yet: the book's run cannot be in the cache
+        html = sheets_html(context, run, page_map, fitter.fits)
+        stored = cache.get(cache.key(context.stylesheet("sheets") + html))
+        if stored is None or stored[0] is None:
+            continue
+        _replay(context, stored[1]["problems"])
+        found.update(_pages_of(stored[0], run.ids, stored[1]["sheet_pages"], chosen))
+        fits.update({i: SheetFit(**f) for i, f in stored[1]["fits"].items() if i in chosen})
+    missing = [entry for entry in context.rendered.sheets if entry.sheet.id in chosen - set(found)]
+    if missing:
+        from .pdfrender import write_document_to
+
+        alone = sheet_fitter(context, missing)
+        alone.plan()
+        for run in runs(missing, page_map):
+            html = sheets_html(context, run, page_map, alone.fits)
+            key = cache.key(context.stylesheet("sheets") + html)
+            stored = cache.get(key)
+            if stored is not None and stored[0] is not None:
+                _replay(context, stored[1]["problems"])
+                found.update(_pages_of(stored[0], run.ids, stored[1]["sheet_pages"], chosen))
+                fits.update({i: SheetFit(**f) for i, f in stored[1]["fits"].items()})
+                continue
+            with collected(context) as problems:
+                layout = lay_out_run(context, run, page_map, alone)
+                path = scratch / f"sheets-{key[:16]}.pdf"
+                write_document_to(context, layout.document, path, part=f"p{run.first_page}")
+            cache.put(cache.key(context.stylesheet("sheets") + layout.html), path, {
+                "fits": {i: asdict(f) for i, f in layout.fits.items()},
+                "sheet_pages": layout.sheet_pages, "anchors": layout.anchors,
+                "problems": _stored(problems)})
+            found.update(_pages_of(path, run.ids, layout.sheet_pages, chosen))
+            fits.update(layout.fits)
+        context.facts["sheets_measured"] = alone.measured
+    context.facts.setdefault("fit", {}).update(fits)
+    return [found[sheet.id] for sheet in sheets]
+
+
+def _pages_of(path: Path, ids: tuple[str, ...], taken: dict[str, int], chosen: set[str]
+              ) -> dict[str, tuple[Path, tuple[int, ...]]]:
+    """The page indices, in a run's PDF, of each of the chosen sheets."""
+    found, index = {}, 0
+    for sheet_id in ids:
+        count = int(taken.get(sheet_id, 1))
+        if sheet_id in chosen:
+            found[sheet_id] = (path, tuple(range(index, index + count)))
+        index += count
+    return found

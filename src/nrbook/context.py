@@ -31,6 +31,9 @@ STYLESHEETS: dict[str, tuple[str, ...]] = {
     "sheets": ("base.css", "print.css", "parts.css"),  # sheets laid out apart from the book
 }
 PROFILES = ("", "eco")
+#: Targets read by a browser get their styles inlined; the others are laid out by WeasyPrint,
+#: which is given the styles parsed once per process (see pdfrender.stylesheet_for).
+INLINE_TARGETS = {"screen"}
 
 
 @dataclass(frozen=True)
@@ -83,11 +86,11 @@ class BuildContext:
         return layout_environment(self.options.layouts)
 
     def html(self, template: str, target: str, **extra: object) -> str:
-        """Render a layout of the book for a target ("screen" or "print")."""
+        """Render a layout of the book for a target ("screen", "print", ...: see STYLESHEETS)."""
         return self.environment.get_template(template).render(
             info=self.book.info,
             rendered=self.rendered,
-            css=Markup(self.stylesheet(target)),
+            css=Markup(self.stylesheet(target)) if target in INLINE_TARGETS else "",
             target=target,
             profile=self.options.profile,
             build_date=self.build_date.strftime("%Y-%m-%dT%H:%M:%SZ"),

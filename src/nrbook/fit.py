@@ -22,14 +22,18 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
+from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import weasyprint
 from lxml import html as lxml_html
 
 from . import __version__
 from .fonts import FONT_SCHEME, font_file
 from .render import RenderedSheet
+
+if TYPE_CHECKING:
+    import weasyprint
 
 FIT_CLASS = re.compile(r"\.sheet\.fit-(\d+)\b")
 # A sheet must leave this much of the page free (CSS px) so rounding in the final
@@ -214,7 +218,7 @@ def predicted_step(height: float, floor: int) -> int:
 
 def layout_salt(styles: Path) -> bytes:
     """What decides a layout besides its HTML: the versions of nrbook and WeasyPrint, the fonts."""
-    digest = hashlib.sha256(f"nrbook {__version__} weasyprint {weasyprint.__version__}".encode())
+    digest = hashlib.sha256(f"nrbook {__version__} weasyprint {version('weasyprint')}".encode())
     names = sorted(set(re.findall(re.escape(FONT_SCHEME) + r"([\w.-]+)",
                                   (styles / "print.css").read_text(encoding="utf-8"))))
     for name in names:
@@ -262,7 +266,7 @@ class FitCache:
 
 # --- Fitting a book --------------------------------------------------------------------
 
-Render = Callable[[list[tuple[RenderedSheet, int]]], weasyprint.Document]
+Render = Callable[[list[tuple[RenderedSheet, int]]], "weasyprint.Document"]
 
 
 class SheetFitter:

@@ -21,13 +21,15 @@ import pikepdf
 import uharfbuzz
 from fontTools.ttLib import TTFont
 
-from .fonts import bundled_font_files
-
 _BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>")
 
 
-def join_fonts(pdf: pikepdf.Pdf) -> None:
-    """Make every font resource of the same name point to one merged font."""
+def join_fonts(pdf: pikepdf.Pdf, originals: list[Path]) -> None:
+    """Make every font resource of the same name point to one merged font.
+
+    ``originals`` are the font files the parts were laid out with: a merged font is
+    subset again from its original.
+    """
     groups: dict[str, list[pikepdf.Object]] = {}
     seen: set[tuple[int, int]] = set()
     for font in _font_resources(pdf):
@@ -39,7 +41,7 @@ def join_fonts(pdf: pikepdf.Pdf) -> None:
     for fonts in groups.values():
         if len(fonts) < 2 or any(f.get("/Encoding") != pikepdf.Name("/Identity-H") for f in fonts):
             continue  # a single subset already; or a font with missing glyphs, kept apart
-        merged = _merge(pdf, fonts)
+        merged = _merge(pdf, fonts, originals)
         if merged is None:
             continue
         for font in fonts[1:]:
@@ -55,7 +57,8 @@ def join_fonts(pdf: pikepdf.Pdf) -> None:
                     fonts[name] = replacement[font.objgen]
 
 
-def _merge(pdf: pikepdf.Pdf, fonts: list[pikepdf.Object]) -> pikepdf.Object | None:
+def _merge(pdf: pikepdf.Pdf, fonts: list[pikepdf.Object], originals: list[Path]
+           ) -> pikepdf.Object | None:
     """The first font, extended to the glyphs of all: widths, Unicode map, font file."""
     widths: dict[int, float] = {}
     text: dict[int, bytes] = {}
@@ -64,11 +67,12 @@ def _merge(pdf: pikepdf.Pdf, fonts: list[pikepdf.Object]) -> pikepdf.Object | No
         text.update(_unicode_map(font.ToUnicode.read_bytes()))
     descendant = fonts[0].DescendantFonts[0]
     descriptor = descendant.FontDescriptor
-    original = _original_file(descriptor.FontFile2.read_bytes())
+    subset = descriptor.FontFile2.read_bytes()
+    original = _original(_postscript_name(subset), subset[:4] == b"OTTO", tuple(originals))
     if original is None:
         return None
     glyphs = sorted(set(widths) | set(text))
-    data = _subset(original.read_bytes(), glyphs)
+    data = _subset(original, glyphs)
     descriptor.FontFile2 = pikepdf.Stream(pdf, data, Length1=len(data))
     box = list(descriptor.FontBBox)
     box[2] = max([int(box[2]), *(round(w) for w in widths.values())])
@@ -180,15 +184,32 @@ def _tag(name: str) -> int:
     return int.from_bytes(name.encode("ascii"), "big")
 
 
-def _original_file(subset: bytes) -> Path | None:
-    """The bundled font file a subset was made from, found by its PostScript name."""
-    return _files_by_postscript_name().get(_postscript_name(subset))
-
-
 def _postscript_name(data: bytes) -> str:
     return TTFont(BytesIO(data), lazy=True)["name"].getDebugName(6) or ""
 
 
 @cache
-def _files_by_postscript_name() -> dict[str, Path]:
-    return {_postscript_name(path.read_bytes()): path for path in bundled_font_files()}
+def _by_name(originals: tuple[Path, ...]) -> dict[tuple[str, bool], Path]:
+    """The font files by PostScript name and outline kind (CFF or not): name tables only are read."""
+    found: dict[tuple[str, bool], Path] = {}
+    for path in originals:
+        font = TTFont(path, lazy=True)
+        cff = "CFF " in font or "CFF2" in font
+        found.setdefault((font["name"].getDebugName(6) or path.stem, cff), path)
+    return found
+
+
+@cache
+def _original(name: str, cff: bool, originals: tuple[Path, ...]) -> bytes | None:
+    """The font file a subset was made from, as OpenType data (a WOFF unpacked, as WeasyPrint does)."""
+    path = _by_name(originals).get((name, cff))
+    if path is None:
+        return None
+    data = path.read_bytes()
+    if data[:4] in (b"wOFF", b"wOF2"):
+        font = TTFont(BytesIO(data))
+        font.flavor = None
+        buffer = BytesIO()
+        font.save(buffer)
+        data = buffer.getvalue()
+    return data

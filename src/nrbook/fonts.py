@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -22,6 +23,9 @@ def font_file(name: str) -> Path | None:
     return path if path.suffix in FONT_TYPES and path.is_file() else None
 
 
-def bundled_font_files() -> list[Path]:
-    """Every font file nrbook's install brings."""
-    return sorted(p for p in font_directory().iterdir() if p.suffix in FONT_TYPES)
+_FONT_URL = re.compile(re.escape(FONT_SCHEME) + r"([\w.-]+)")
+
+
+def named_fonts(stylesheet: str) -> list[str]:
+    """The ``nrbook-font:`` names a stylesheet uses, each once, sorted."""
+    return sorted(set(_FONT_URL.findall(stylesheet)))

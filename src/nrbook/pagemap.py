@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-
-import weasyprint
+from typing import TYPE_CHECKING
 
 from .model import Book
+
+if TYPE_CHECKING:
+    import weasyprint
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import groupby
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import weasyprint
 from lxml import html as lxml_html
 from markupsafe import Markup
 
@@ -28,8 +27,10 @@ from .diagnostics import Diagnostics, Problem
 from .fit import SAFETY_PX, FitCache, SheetFit, SheetFitter, fit_levels, sheet_boxes
 from .pagemap import PageMap, read_page_map
 from .pdfjoin import FOREIGN_LINK
-from .pdfrender import render_document, write_document_to
 from .render import RenderedSheet
+
+if TYPE_CHECKING:
+    import weasyprint
 
 #: Where a link of a standalone sheet document goes when its target is not in it: the
 #: address to print instead, or None to keep its words without a link.
@@ -62,6 +63,8 @@ def skeleton_html(context: BuildContext, stub_pages: dict[str, int]) -> str:
 
 
 def render_skeleton(context: BuildContext, html: str) -> tuple[weasyprint.Document, PageMap]:
+    from .pdfrender import render_document
+
     document = render_document(context, html, f"{context.name}.pdf")
     return document, read_page_map(document, context.book)
 
@@ -143,12 +146,15 @@ def pin_links(entry: RenderedSheet, page_map: PageMap, own_ids: set[str],
 def sheet_fitter(context: BuildContext, entries: list[RenderedSheet]) -> SheetFitter:
     """A fitter for these sheets, with the build's cache."""
     def galley(pairs: list[tuple[RenderedSheet, int]]) -> weasyprint.Document:
+        from .pdfrender import render_document
+
         return render_document(context, context.html("galley.html.j2", target="galley", galley=pairs),
-                               "galley", galley=True)
+                               "galley", target="galley", galley=True)
 
     cache = FitCache(context.options.cache, context.options.styles)
-    keys = {entry.sheet.id: cache.key(context.html("galley.html.j2", target="galley",
-                                                   galley=[(entry, 0)]))
+    styles = context.stylesheet("galley")  # not in the HTML: given to WeasyPrint beside it
+    keys = {entry.sheet.id: cache.key(styles + context.html("galley.html.j2", target="galley",
+                                                            galley=[(entry, 0)]))
             for entry in entries}
     return SheetFitter(entries, galley, fit_levels(context.options.styles), cache, keys)
 
@@ -168,11 +174,13 @@ class RunLayout:
 def lay_out_run(context: BuildContext, run: SheetRun, page_map: PageMap, fitter: SheetFitter,
                 foreign: Foreign = book_foreign) -> RunLayout:
     """Lay the run out with the fitter's settings; fit again and lay out again what ran over."""
+    from .pdfrender import render_document
+
     html = sheets_html(context, run, page_map, fitter.fits, foreign)
-    document = render_document(context, html, f"{context.name}.pdf")
+    document = render_document(context, html, f"{context.name}.pdf", target="sheets")
     if fitter.settle(document):  # a sheet thought short ran over: fitted now
         html = sheets_html(context, run, page_map, fitter.fits, foreign)
-        document = render_document(context, html, f"{context.name}.pdf")
+        document = render_document(context, html, f"{context.name}.pdf", target="sheets")
         fitter.settle(document)
     fits = {sheet_id: fitter.fits[sheet_id] for sheet_id in run.ids}
     taken = check_one_page_each(context, document, fits)
@@ -202,5 +210,3 @@ def check_one_page_each(context: BuildContext, document: weasyprint.Document,
     return {sheet_id: len(excesses) for sheet_id, excesses in excess.items()}
 
 
-def write_run(context: BuildContext, layout: RunLayout, path: Path) -> None:
-    write_document_to(context, layout.document, path)

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pydyf
 import weasyprint
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import path2url
 
-from .context import BuildContext
+from .context import STYLESHEETS, BuildContext
+from .diagnostics import Diagnostics, Problem
 from .sandbox import SandboxFetcher
 
 #: Tagged PDF with a structure tree, /Lang and the title shown: accessible by default.
@@ -57,13 +59,44 @@ def sandbox_for(context: BuildContext, document: str) -> SandboxFetcher:
     return SandboxFetcher(roots, refused)
 
 
-def render_document(context: BuildContext, html_text: str, name: str,
+#: Stylesheets parsed once per process, with their fonts loaded once: a document of a few
+#: sheets would otherwise spend more time on its styles than on its pages.
+_STYLESHEETS: dict[tuple[str, str], tuple[weasyprint.CSS, list[Problem]]] = {}
+_FONTS = FontConfiguration()
+
+
+def stylesheet_for(context: BuildContext, target: str) -> weasyprint.CSS:
+    """The target's styles (STYLESHEETS), parsed; the same text is parsed only once.
+
+    What parsing them reported is reported again for every document, as when each
+    document parsed them itself.
+    """
+    text = context.stylesheet(target)
+    key = (str(context.options.styles), hashlib.sha256(text.encode("utf-8")).hexdigest())
+    if key not in _STYLESHEETS:
+        own, context.diagnostics = context.diagnostics, Diagnostics(strict=context.diagnostics.strict)
+        try:
+            name = str(context.options.styles / STYLESHEETS[target][-1])
+            with weasyprint_warnings(context, name):
+                parsed = weasyprint.CSS(string=text, base_url=path2url(context.options.styles) + "/",
+                                        url_fetcher=sandbox_for(context, name), font_config=_FONTS)
+            _STYLESHEETS[key] = parsed, context.diagnostics.problems
+        finally:
+            context.diagnostics = own
+    parsed, problems = _STYLESHEETS[key]
+    for problem in problems:
+        context.diagnostics.add(problem)
+    return parsed
+
+
+def render_document(context: BuildContext, html_text: str, name: str, target: str = "print",
                     galley: bool = False) -> weasyprint.Document:
-    """Lay out an HTML document of the book with WeasyPrint, inside the sandbox."""
+    """Lay out an HTML document of the book with the target's styles, inside the sandbox."""
+    stylesheet = stylesheet_for(context, target)
     with weasyprint_warnings(context, name, GALLEY_NOISE if galley else ()):
-        html = weasyprint.HTML(string=html_text, base_url=path2url(context.book.root) ,
+        html = weasyprint.HTML(string=html_text, base_url=path2url(context.book.root),
                                url_fetcher=sandbox_for(context, name))
-        return html.render(**PDF_OPTIONS)
+        return html.render(stylesheets=[stylesheet], font_config=_FONTS, **PDF_OPTIONS)
 
 
 def pdf_identifier(context: BuildContext) -> bytes:

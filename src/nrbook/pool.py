@@ -19,8 +19,6 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-import weasyprint
-
 #: What a job kept for later jobs of the same worker (by name).
 kept: dict[str, Any] = {}
 
@@ -144,6 +142,8 @@ def _call(function: Callable[..., Any], state: Any, args: tuple[Any, ...]) -> An
 
 def _serve(connection: Connection, state: Any) -> None:
     """A worker: run jobs until told to stop."""
+    import weasyprint
+
     # The build's terminal display lives in the parent: the workers stay silent.
     weasyprint.PROGRESS_LOGGER.handlers.clear()
     weasyprint.PROGRESS_LOGGER.setLevel(logging.WARNING)

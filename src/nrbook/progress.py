@@ -7,8 +7,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import weasyprint
-
 
 class Progress:
     """Silent progress: the default, for tests, pipes and --quiet."""
@@ -52,6 +50,8 @@ class TerminalProgress(Progress):
                 message = record.getMessage()  # "Step 5 - Creating layout - Page 12"
                 if " - Page " in message or "Step" in message:
                     progress.detail(message.split(" - ", 1)[-1].lower())
+
+        import weasyprint  # what this display follows: not needed before a layout
 
         handler = Pages(level=logging.INFO)
         logger = weasyprint.PROGRESS_LOGGER

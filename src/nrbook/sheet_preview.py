@@ -13,6 +13,7 @@ import base64
 import json
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,7 @@ class SheetPrint:
     build: int
     sheet_id: str
     pdf: Path
+    index: int  # the sheet's first page in that PDF
     page: int  # its page in the book
     fit: dict[str, Any]  # SheetFit.report()
     problems: tuple[str, ...]
@@ -132,7 +134,8 @@ class SheetPrints:
                     old = self.done.get(result["sheet"])
                     self.done[result["sheet"]] = SheetPrint(
                         int(result["build"]), result["sheet"], Path(result["pdf"]),
-                        int(result["page"]), result["fit"], tuple(result["problems"]),
+                        int(result["index"]), int(result["page"]), result["fit"],
+                        tuple(result["problems"]),
                         float(result["seconds"]))
                     if old is not None and old.pdf != Path(result["pdf"]):
                         old.pdf.unlink(missing_ok=True)
@@ -160,8 +163,7 @@ class SheetPrints:
 
 def sheet_worker() -> int:
     """The worker: the options on the first line of stdin, then one job per line, one answer each."""
-    from .pdfrender import write_document_to
-    from .writers.handouts import sheet_pages
+    from .booklayout import sheet_sources
 
     options: BuildOptions = pickle.loads(base64.b64decode(sys.stdin.readline()))
     os.nice(2)  # the server answers the editor first
@@ -178,11 +180,12 @@ def sheet_worker() -> int:
             with tempfile.TemporaryDirectory(prefix="nrbook-sheet-") as scratch:
                 context = BuildContext(options, config, book, rendered, diagnostics,
                                        build_date(book.info.date), OutputStage(Path(scratch)), {})
-                laid_out = sheet_pages(context, [sheet])
-                write_document_to(context, laid_out.document.copy(laid_out.pages[0]), Path(job["pdf"]))
+                [(path, pages)] = sheet_sources(context, [sheet], Path(scratch))
+                shutil.copyfile(path, job["pdf"])  # the page as the book has it, or laid out now
             fit = context.facts["fit"][sheet.id]
-            answer.update(ok=True, pdf=job["pdf"], page=context.facts["pdf_page_map"].sheet_pages[
-                sheet.id][0], fit=fit.report(), seconds=time.perf_counter() - started)
+            answer.update(ok=True, pdf=job["pdf"], index=pages[0],
+                          page=context.facts["pdf_page_map"].sheet_pages[sheet.id][0],
+                          fit=fit.report(), seconds=time.perf_counter() - started)
         except BuildFailed:
             pass
         except Exception as error:  # noqa: BLE001 (the server says it and keeps running)

@@ -2,63 +2,42 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import weasyprint
-
-from ..booklayout import book_page_map
+from ..booklayout import book_page_map, sheet_sources
 from ..context import BuildContext
+from ..fit import layout_salt
+from ..fonts import font_file, named_fonts
 from ..model import Sheet, anchor_for
-from ..parts import lay_out_run, runs, sheet_fitter
-from ..pdfrender import render_document, write_document
+from ..partcache import PartCache
+from ..pdfjoin import Part, join_pages
 from ..selection import SheetFilter, select_sheets
 from .base import Writer
 from .export import sheet_url
 
-
-@dataclass
-class SheetPages:
-    """Each chosen sheet's pages, and a document to make PDFs of them with (``copy``)."""
-
-    document: weasyprint.Document
-    pages: list[list[weasyprint.Page]]  # in the order the sheets were given
+if TYPE_CHECKING:
+    import weasyprint
 
 
-def sheet_pages(context: BuildContext, sheets: list[Sheet]) -> SheetPages:
-    """The pages of each sheet as the book prints them (folio and running heads included).
-
-    Only these sheets are laid out, in runs of sheets that follow each other in the book,
-    with the page numbers the book gives them (``book_page_map``). Their links to what is
-    not in the handout lead to the book online, or are plain words if it has no address.
-    """
-    by_id = {entry.sheet.id: entry for entry in context.rendered.sheets}
-    entries = [by_id[sheet.id] for sheet in sheets]
-    page_map = book_page_map(context)
-    fitter = sheet_fitter(context, entries)
-    fitter.plan()
-    online = {anchor_for(s.id): sheet_url(context.book, s) for s in context.book.sheets}
+def online(context: BuildContext):
+    """Where a handout's link to something it does not hold goes: the book online, if it is."""
+    addresses = {anchor_for(s.id): sheet_url(context.book, s) for s in context.book.sheets}
     base = context.book.info.url.split("#", 1)[0]
 
-    def foreign(anchor: str) -> str | None:
-        return online.get(anchor) or (f"{base}#{anchor}" if base else None)
-
-    pages: dict[str, list[weasyprint.Page]] = {}
-    documents = []
-    for run in runs(entries, page_map):
-        layout = lay_out_run(context, run, page_map, fitter, foreign)
-        documents.append(layout.document)
-        remaining = list(layout.document.pages)
-        for sheet_id in run.ids:
-            taken = layout.sheet_pages.get(sheet_id, 1)
-            pages[sheet_id], remaining = remaining[:taken], remaining[taken:]
-        context.facts.setdefault("fit", {}).update(layout.fits)
-    context.facts["sheets_measured"] = fitter.measured
-    return SheetPages(documents[0], [pages[entry.sheet.id] for entry in entries])
+    def address(anchor: str) -> str | None:
+        return addresses.get(anchor) or (f"{base}#{anchor}" if base else None)
+    return address
 
 
 class HandoutWriter(Writer):
-    """The selected sheets in one PDF (and one PDF each with ``split``), for printing."""
+    """The selected sheets in one PDF (and one PDF each with ``split``), for printing.
+
+    Their pages are the book's own: taken from the book's laid-out parts when the cache
+    has them, else laid out now with the book's page numbers (``sheet_sources``).
+    """
 
     format = "sheets"
     description = "selected sheets, one page each, for printing"
@@ -71,26 +50,77 @@ class HandoutWriter(Writer):
         self.duplex = duplex
 
     def write(self) -> list[Path]:
-        sheets = select_sheets(self.context.book, self.selection)
-        self.context.progress.step(f"laying out {len(sheets)} sheet{'s' * (len(sheets) > 1)}")
-        laid_out = sheet_pages(self.context, sheets)
-        document = laid_out.document
-        blank = self.blank_page() if self.duplex else None
-        written = []
-        chosen: list[weasyprint.Page] = []
-        for sheet, pages in zip(sheets, laid_out.pages):
-            chosen.extend(pages)
-            if blank is not None:
-                chosen.extend([blank] * (len(pages) % 2))  # each sheet starts on a recto
+        context = self.context
+        sheets = select_sheets(context.book, self.selection)
+        context.progress.step(f"finding or laying out {len(sheets)} sheet{'s' * (len(sheets) > 1)}")
+        with tempfile.TemporaryDirectory(prefix="nrbook-handouts-") as scratch:
+            sources = sheet_sources(context, sheets, Path(scratch))
+            blank = self.blank_page(Path(scratch)) if self.duplex else None
+            parts, place = [], 0
+            for path, pages in sources:
+                parts.append(Part(path, tuple(range(place, place + len(pages))), pages))
+                place += len(pages)
+                if blank is not None and len(pages) % 2:  # each sheet starts on a recto
+                    parts.append(Part(blank, (place,), (0,)))
+                    place += 1
+            context.progress.step("writing the handouts")
+            fonts = [p for p in (font_file(n) for n in named_fonts(context.stylesheet("sheets"))) if p]
+            name = f"{context.name}-fiches.pdf"
+            join_pages(parts, context.stage.path_for(name), fonts, online(context))
+            written = [context.stage.target(name)]
             if self.split:
-                written.append(write_document(self.context, document.copy(pages), f"{sheet.id}.pdf"))
-        self.context.progress.step("writing the handouts")
-        written.insert(0, write_document(self.context, document.copy(chosen),
-                                         f"{self.context.name}-fiches.pdf"))
-        self.context.facts["handout_sheets"] = [s.id for s in sheets]
+                for sheet, (path, pages) in zip(sheets, sources):
+                    single = [Part(path, tuple(range(len(pages))), pages)]
+                    join_pages(single, context.stage.path_for(f"{sheet.id}.pdf"), fonts, online(context))
+                    written.append(context.stage.target(f"{sheet.id}.pdf"))
+        context.facts["handout_sheets"] = [s.id for s in sheets]
         return written
 
-    def blank_page(self) -> weasyprint.Page:
-        """An empty verso, without running head or folio."""
-        html_text = self.context.html("blank.html.j2", target="print")
-        return render_document(self.context, html_text, "blank").pages[0]
+    def blank_page(self, scratch: Path) -> Path:
+        """An empty verso, without running head or folio (laid out once, then kept)."""
+        html = self.context.html("blank.html.j2", target="print")
+        cache = PartCache(self.context.options.cache, layout_salt(self.context.options.styles))
+        key = cache.key(self.context.stylesheet("print") + html)
+        stored = cache.get(key)
+        if stored is not None and stored[0] is not None:
+            return stored[0]
+        from ..pdfrender import render_document, write_document_to
+
+        path = scratch / "blank.pdf"
+        write_document_to(self.context, render_document(self.context, html, "blank"), path)
+        cache.put(key, path, {"problems": []})
+        return path
+
+
+@dataclass
+class SheetPages:
+    """Each chosen sheet's pages laid out now, and a document to make PDFs of them with (``copy``)."""
+
+    document: weasyprint.Document
+    pages: list[list[weasyprint.Page]]  # in the order the sheets were given
+
+
+def sheet_pages(context: BuildContext, sheets: list[Sheet]) -> SheetPages:
+    """The pages of each sheet as the book prints them, as WeasyPrint pages to combine with others.
+
+    Only these sheets are laid out, in runs of sheets that follow each other in the book,
+    with the page numbers the book gives them (``book_page_map``).
+    """
+    from ..parts import lay_out_run, runs, sheet_fitter
+
+    by_id = {entry.sheet.id: entry for entry in context.rendered.sheets}
+    entries = [by_id[sheet.id] for sheet in sheets]
+    page_map = book_page_map(context)
+    fitter = sheet_fitter(context, entries)
+    fitter.plan()
+    pages: dict[str, list[weasyprint.Page]] = {}
+    documents = []
+    for run in runs(entries, page_map):
+        layout = lay_out_run(context, run, page_map, fitter, online(context))
+        documents.append(layout.document)
+        remaining = list(layout.document.pages)
+        for sheet_id in run.ids:
+            taken = layout.sheet_pages.get(sheet_id, 1)
+            pages[sheet_id], remaining = remaining[:taken], remaining[taken:]
+        context.facts.setdefault("fit", {}).update(layout.fits)
+    return SheetPages(documents[0], [pages[entry.sheet.id] for entry in entries])

@@ -9,6 +9,7 @@ from pathlib import Path
 from ..booklayout import lay_out_book
 from ..context import BuildContext
 from ..fit import SheetFit, fit_levels
+from ..fonts import font_file, named_fonts
 from ..pdfjoin import join_book
 from .base import Writer
 
@@ -55,6 +56,8 @@ class PdfWriter(Writer):
             })
             context.progress.step("joining the parts into one PDF")
             name = f"{context.name}.pdf"
-            join_book(book.skeleton, book.parts, context.stage.path_for(name))
+            fonts = [font_file(n) for n in named_fonts(context.stylesheet("sheets"))]
+            join_book(book.skeleton, book.parts, context.stage.path_for(name),
+                      [path for path in fonts if path is not None])
         report = context.stage.write_bytes("fit-report.json", fit_report(context, book.fits))
         return [context.stage.target(name), report]
