@@ -28,7 +28,7 @@ import weasyprint
 from lxml import html as lxml_html
 
 from . import __version__
-from .fonts import FONT_SCHEME, font_file
+from .fonts import font_file, named_fonts
 from .render import RenderedSheet
 
 FIT_CLASS = re.compile(r"\.sheet\.fit-(\d+)\b")
@@ -225,9 +225,7 @@ class FitCache:
     @staticmethod
     def _salt(styles: Path) -> bytes:
         digest = hashlib.sha256(f"nrbook {__version__} weasyprint {weasyprint.__version__}".encode())
-        names = sorted(set(re.findall(re.escape(FONT_SCHEME) + r"([\w.-]+)",
-                                      (styles / "print.css").read_text(encoding="utf-8"))))
-        for name in names:
+        for name in named_fonts((styles / "print.css").read_text(encoding="utf-8")):
             path = font_file(name)
             digest.update(name.encode() + (path.read_bytes() if path else b"missing"))
         return digest.digest()
