@@ -232,4 +232,4 @@ def test_transient_files_do_not_trigger_a_rebuild(tmp_path):
 
 def test_make_serve_target_exists():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert re.search(r"^serve:.*\n\t\$\(NRBOOK\) serve --source \$\(SOURCE\)", makefile, re.MULTILINE)
+    assert re.search(r"^serve:.*\n\t@?\$\(NRBOOK\) serve --source \$\(SOURCE\)", makefile, re.MULTILINE)
