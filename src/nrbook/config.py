@@ -85,9 +85,9 @@ def _line_of_section(text: str, section: str) -> int:
     return text.count("\n", 0, match.start()) + 1 if match else 1
 
 
-def _suggest(word: str, choices: list[str]) -> str:
+def _suggest(word: str, choices: list[str], known: str = "known keys") -> str:
     close = difflib.get_close_matches(word, choices, n=1)
-    return f"did you mean '{close[0]}'?" if close else "known keys: " + ", ".join(choices)
+    return f"did you mean '{close[0]}'?" if close else f"{known}: " + ", ".join(choices)
 
 
 def load_config(path: Path, diagnostics: Diagnostics) -> BookConfig | None:
@@ -195,7 +195,7 @@ def load_config(path: Path, diagnostics: Diagnostics) -> BookConfig | None:
         if name not in OPTIONAL_SHEET_FIELDS:
             diagnostics.error(path, _line_of_key(text, "required"),
                               f"'{name}' in [sheets] required is not a field a sheet may leave out",
-                              _suggest(name, list(OPTIONAL_SHEET_FIELDS)).replace("known keys", "choose among"))
+                              _suggest(name, list(OPTIONAL_SHEET_FIELDS), "choose among"))
     variables = data.get("variables", {})
     if not isinstance(variables, dict):
         diagnostics.error(path, _line_of_key(text, "variables"), "'variables' must be a table",
