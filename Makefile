@@ -59,10 +59,7 @@ $(FONTS):
 
 SETUP := $(STAMP) $(FONTS) system-packages
 setup: $(SETUP)
-setup-# With CI=true no test may be skipped: make test then installs first what the skipped tests
-# drive (Ace, the Nu HTML Checker, Debian's Chromium), the same step as check-epub's.
-TEST_TOOLS := $(if $(filter true,$(CI)),epub-tools)
-test: $(TEST_STAMP) $(FONTS) system-packages $(TEST_TOOLS)
+setup-test: $(TEST_STAMP) $(FONTS) system-packages
 
 all: $(SETUP)
 	@$(NRBOOK) build --source $(SOURCE) --out $(OUT)
