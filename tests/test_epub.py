@@ -297,8 +297,8 @@ def test_sheet_fields_are_a_description_list(mini_epub):
     }
     assert facts["Priorité"] == "Prioritaire"
     assert facts["Difficulté de mise en œuvre"] == "Facile"
-    assert facts["Exemples de pilotes"] == "Direction générale"
-    assert "Part des agents formés (en %)" in facts["Exemples d’indicateurs"]
+    assert facts["Exemple de pilote"] == "Direction générale"
+    assert "Part des agents formés (en %)" in facts["Exemples d’indicateurs de pilotage"]
     # a theme's file holds its introduction only; its sheets have their own files
     assert not mini_epub.documents()["theme-a.xhtml"].xpath("//h:article", namespaces=NS)
 

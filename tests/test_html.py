@@ -59,8 +59,8 @@ def test_each_sheet_shows_its_fields(mini_build):
     facts = {dt.text_content().strip(): dt.getnext().text_content() for dt in sheet.iter("dt")}
     assert "Prioritaire" in facts["Priorité"]
     assert "Facile" in facts["Difficulté de mise en œuvre"]
-    assert "Direction générale" in facts["Exemples de pilotes"]
-    assert "Part des agents formés (en %)" in facts["Exemples d’indicateurs"]
+    assert "Direction générale" in facts["Exemple de pilote"]
+    assert "Part des agents formés (en %)" in facts["Exemples d’indicateurs de pilotage"]
     more = sheet.xpath(".//section[contains(@class, 'sheet-more')]")[0]
     assert more.xpath(".//a/@href") == ["https://exemple.test/reference"]
     assert sheet.xpath(".//section[contains(@class, 'sheet-feedback')]")

@@ -20,7 +20,7 @@ def require(condition: bool, reason: str) -> None:
     """Skip locally when a tool is not installed; in CI, where .ci/run installs it, fail."""
     if not condition:
         if IN_CI:
-            pytest.fail(f"{reason} (CI installs it with 'make check-epub')")
+            pytest.fail(f"{reason} (with CI=true, make test installs it first)")
         pytest.skip(f"{reason}: run 'make check-epub' to install it")
 
 

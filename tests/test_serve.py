@@ -232,7 +232,7 @@ def test_transient_files_do_not_trigger_a_rebuild(tmp_path):
 
 def test_make_serve_target_exists():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert re.search(r"^serve:.*\n\t\$\(NRBOOK\) serve --source \$\(SOURCE\)", makefile, re.MULTILINE)
+    assert re.search(r"^serve:.*\n\t@?\$\(NRBOOK\) serve --source \$\(SOURCE\)", makefile, re.MULTILINE)
 
 
 def test_a_saved_sheet_is_printed_alone_at_once_and_it_is_the_books_page(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import MINI, copy_book
+from conftest import MINI, build_book, copy_book
 
 from nrbook.context import BuildOptions
 from nrbook.diagnostics import BuildFailed, Diagnostics
@@ -61,6 +61,13 @@ def test_missing_required_field(tmp_path):
 def test_misspelled_field_is_named(tmp_path):
     text = sheet().replace("priority:", "priorty:")
     problems = problems_of(tmp_path, {"alpha/x.md": text})
+    assert problems == ["alpha/x.md:4: error: unknown field 'priorty' (did you mean 'priority'?)"]
+
+
+def test_misspelled_field_of_a_book_that_requires_it(tmp_path):
+    text = sheet().replace("priority:", "priorty:")
+    problems = problems_of(tmp_path, {"alpha/x.md": text, "book.toml": (MINI / "book.toml").read_text(
+        encoding="utf-8") + '\n[sheets]\nrequired = ["priority"]\n'})
     assert problems == ["alpha/x.md:1: error: missing required field 'priority' "
                         "('priorty' looks like a misspelling of 'priority')"]
 
@@ -136,3 +143,33 @@ def test_all_problems_are_reported_at_once(tmp_path):
     })
     assert len(problems) >= 3
     assert {p.split(":")[0] for p in problems} >= {"alpha/x.md", "alpha/y.md"}
+
+
+def test_a_book_may_require_the_fields_in_its_book_toml(tmp_path):
+    strict = (MINI / "book.toml").read_text(encoding="utf-8") + \
+        '\n[sheets]\nrequired = ["indicators", "pilots"]\n'
+    text = (MINI / "alpha" / "deuxieme.md").read_text(encoding="utf-8")
+    without = re.sub(r"indicators:\n(  - .*\n)+", "", text)
+    source = copy_book(MINI, tmp_path / "book", {"book.toml": strict, "alpha/deuxieme.md": without})
+    diagnostics = Diagnostics()
+    with pytest.raises(BuildFailed):
+        prepare(BuildOptions(source=source), diagnostics)
+    assert [p.format(relative_to=source) for p in diagnostics.errors] == [
+        "alpha/deuxieme.md:1: error: missing required field 'indicators' "
+        "(add a list: 'indicators:' then lines '  - ...')"]
+    # the same sheet in a book that does not say so is valid, as on the publishers' site
+    relaxed = copy_book(MINI, tmp_path / "relaxed", {"alpha/deuxieme.md": without})
+    _, diagnostics = build_book(relaxed, tmp_path / "dist", formats=("html",))
+    assert not diagnostics.problems
+
+
+def test_an_unknown_required_field_is_an_error(tmp_path):
+    strict = (MINI / "book.toml").read_text(encoding="utf-8") + '\n[sheets]\nrequired = ["indicator"]\n'
+    source = copy_book(MINI, tmp_path / "book", {"book.toml": strict})
+    diagnostics = Diagnostics()
+    with pytest.raises(BuildFailed):
+        prepare(BuildOptions(source=source), diagnostics)
+    line = strict.rstrip("\n").count("\n") + 1
+    assert [p.format(relative_to=source) for p in diagnostics.errors] == [
+        f"book.toml:{line}: error: 'indicator' in [sheets] required is not a field a sheet may leave out "
+        "(did you mean 'indicators'?)"]

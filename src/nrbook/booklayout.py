@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from .context import BuildContext
-from .diagnostics import Problem
 from .fit import SheetFit, layout_salt
 from .model import Sheet
 from .pagemap import PageMap
 from .partcache import PartCache
 from .parts import (
+    Findings,
     SheetRun,
     collected,
     lay_out_run,
@@ -55,7 +55,7 @@ class RunResult:
     fits: dict[str, SheetFit]
     sheet_pages: dict[str, int]  # sheet id → pages it took
     anchors: dict[str, int]
-    problems: tuple[Problem, ...] = ()
+    findings: Findings = field(default_factory=Findings)
     measured: int = 0
 
 
@@ -152,33 +152,33 @@ class _Attempt:
         self.handlers[job_id] = handler
         self.pool.submit(function, *args, worker=worker)
 
-    def _skeleton_laid_out(self, worker: int, value: tuple[PageMap, list[Problem]]) -> None:
+    def _skeleton_laid_out(self, worker: int, value: tuple[PageMap, Findings]) -> None:
         known = self.page_map
-        self.page_map, problems = value
+        self.page_map, findings = value
         if known is not None and known != self.page_map:
             raise RuntimeError("the stored page map of the skeleton differs from its layout")
-        self._add(problems)
+        findings.report(self.context.diagnostics)
         path = self.scratch / f"skeleton-{self.key[:16]}.pdf"
-        self._submit(self._skeleton_written(path, problems), _write_skeleton, path, worker=worker)
+        self._submit(self._skeleton_written(path, findings), _write_skeleton, path, worker=worker)
         self._schedule(self._ready_runs())
 
-    def _skeleton_written(self, path: Path, layout_problems: list[Problem]):
-        def done(worker: int, problems: list[Problem]) -> None:
-            self._add(problems)
+    def _skeleton_written(self, path: Path, layout: Findings):
+        def done(worker: int, findings: Findings) -> None:
+            findings.report(self.context.diagnostics)
             assert self.page_map is not None
             self.skeleton = path
             self.laid_out.append("skeleton")
-            self.cache.put(self.key, path, {"page_map": self.page_map.to_json(),
-                                            "problems": _stored([*layout_problems, *problems])})
+            problems = _stored([*layout.problems, *findings.problems])
+            self.cache.put(self.key, path, {"page_map": self.page_map.to_json(), "problems": problems})
         return done
 
     def _measured(self, theme_id: str):
-        def done(worker: int, value: tuple[dict[str, SheetFit], int, list[Problem]]) -> None:
-            fits, measured, problems = value
+        def done(worker: int, value: tuple[dict[str, SheetFit], int, Findings]) -> None:
+            fits, measured, findings = value
             self.fits.update(fits)
             self.provisional.difference_update(fits)
             self.measured += measured
-            self._add(problems)
+            findings.report(self.context.diagnostics)
             del self.measuring[theme_id]
             if self.page_map is not None:
                 self._schedule(self._ready_runs())
@@ -217,22 +217,19 @@ class _Attempt:
     def _run_laid_out(self, run: SheetRun, path: Path):
         def done(worker: int, value: tuple[str, RunResult]) -> None:
             html, result = value
-            self._add(list(result.problems))
+            result.findings.report(self.context.diagnostics)
             self.measured += result.measured
             self.results[run.ids] = result
             self.laid_out.append(f"sheets {run.ids[0]}–{run.ids[-1]}")
             self.context.progress.detail(f"{len(self.results)} of {len(self.scheduled)} runs of sheets")
             record = {"fits": {i: asdict(f) for i, f in result.fits.items()},
                       "sheet_pages": result.sheet_pages, "anchors": result.anchors,
-                      "problems": _stored(list(result.problems))}
+                      "problems": _stored(result.findings.problems)}
             # Stored under the HTML finally laid out: the next build, with the settings
             # this layout settled, asks for that one.
             self.cache.put(self.cache.key(self.context.stylesheet("sheets") + html), path, record)
         return done
 
-    def _add(self, problems: list[Problem]) -> None:
-        for problem in problems:
-            self.context.diagnostics.add(problem)
 
 
 def stubs_for(fits: dict[str, SheetFit]) -> dict[str, int]:
@@ -258,14 +255,14 @@ def book_page_map(context: BuildContext) -> PageMap:
     if stored is not None:
         page_map = PageMap.from_json(stored[1]["page_map"])
     else:
-        with collected(context) as problems:
+        with collected(context) as findings:
             page_map = render_skeleton(context, html)[1]
-        cache.put(key, None, {"page_map": page_map.to_json(), "problems": _stored(problems)})
+        cache.put(key, None, {"page_map": page_map.to_json(), "problems": _stored(findings.problems)})
     context.facts["pdf_page_map"] = page_map
     return page_map
 
 
-def _stored(problems: list[Problem]) -> list[list[Any]]:
+def _stored(problems: list) -> list[list[Any]]:
     return [[str(p.path), p.line, p.message, p.hint] for p in problems]
 
 
@@ -277,29 +274,29 @@ def _replay(context: BuildContext, problems: list[list[Any]]) -> None:
 
 # --- Jobs, run in the workers (or inline): ``context`` is the worker's copy ------------------
 
-def _lay_out_skeleton(context: BuildContext, html: str) -> tuple[PageMap, list[Problem]]:
-    with collected(context) as problems:
+def _lay_out_skeleton(context: BuildContext, html: str) -> tuple[PageMap, Findings]:
+    with collected(context) as findings:
         document, page_map = render_skeleton(context, html)
     kept["skeleton"] = document  # written by the next job of this worker
-    return page_map, problems
+    return page_map, findings
 
 
-def _write_skeleton(context: BuildContext, path: Path) -> list[Problem]:
+def _write_skeleton(context: BuildContext, path: Path) -> Findings:
     from .pdfrender import write_document_to
 
     document = kept.pop("skeleton")
-    with collected(context) as problems:
+    with collected(context) as findings:
         write_document_to(context, document, path, part="s")
-    return problems
+    return findings
 
 
 def _measure(context: BuildContext, sheet_ids: tuple[str, ...]
-             ) -> tuple[dict[str, SheetFit], int, list[Problem]]:
+             ) -> tuple[dict[str, SheetFit], int, Findings]:
     entries = [entry for entry in context.rendered.sheets if entry.sheet.id in sheet_ids]
     fitter = sheet_fitter(context, entries)
-    with collected(context) as problems:
+    with collected(context) as findings:
         fitter.measure(entries)
-    return dict(fitter.fits), fitter.measured, problems
+    return dict(fitter.fits), fitter.measured, findings
 
 
 def _lay_out_run(context: BuildContext, sheet_ids: tuple[str, ...], first_page: int,
@@ -312,11 +309,11 @@ def _lay_out_run(context: BuildContext, sheet_ids: tuple[str, ...], first_page: 
     fitter = sheet_fitter(context, entries)
     fitter.fits.update(fits)
     fitter.provisional = set(provisional)
-    with collected(context) as problems:
+    with collected(context) as findings:
         layout = lay_out_run(context, SheetRun(tuple(entries), first_page), page_map, fitter)
         write_document_to(context, layout.document, path, part=f"p{first_page}")
     return layout.html, RunResult(path, layout.fits, layout.sheet_pages, layout.anchors,
-                                  tuple(problems), layout.measured)
+                                  findings, layout.measured)
 
 
 def sheet_sources(context: BuildContext, sheets: list[Sheet], scratch: Path
@@ -359,14 +356,14 @@ def sheet_sources(context: BuildContext, sheets: list[Sheet], scratch: Path
                 found.update(_pages_of(stored[0], run.ids, stored[1]["sheet_pages"], chosen))
                 fits.update({i: SheetFit(**f) for i, f in stored[1]["fits"].items()})
                 continue
-            with collected(context) as problems:
+            with collected(context) as findings:
                 layout = lay_out_run(context, run, page_map, alone)
                 path = scratch / f"sheets-{key[:16]}.pdf"
                 write_document_to(context, layout.document, path, part=f"p{run.first_page}")
             cache.put(cache.key(context.stylesheet("sheets") + layout.html), path, {
                 "fits": {i: asdict(f) for i, f in layout.fits.items()},
                 "sheet_pages": layout.sheet_pages, "anchors": layout.anchors,
-                "problems": _stored(problems)})
+                "problems": _stored(findings.problems)})
             found.update(_pages_of(path, run.ids, layout.sheet_pages, chosen))
             fits.update(layout.fits)
         context.facts["sheets_measured"] = alone.measured

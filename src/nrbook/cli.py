@@ -216,6 +216,8 @@ def report(diagnostics: Diagnostics, stream=None) -> None:
     stream = stream or sys.stderr
     for problem in diagnostics.sorted():
         print(problem.format(), file=stream)
+    for note in diagnostics.notes:
+        print(note, file=stream)
 
 
 def main(argv: list[str] | None = None) -> int:

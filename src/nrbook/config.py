@@ -40,10 +40,17 @@ SITE_KEYS: dict[str, tuple[object, str]] = {
     "sheet_url": ("", "address of a sheet on the site, with {theme}, {slug} and {id} placeholders (exports)"),
 }
 SHEET_URL_FIELDS = {"theme", "slug", "id"}  # the theme's folder, the sheet's file name, its id
+SHEETS_KEYS: dict[str, tuple[object, str]] = {
+    "required": ([], "sheet fields this book requires, among priority, difficulty, pilots and "
+                     "indicators; as on the publishers' site, by default a sheet may leave them out"),
+}
+#: The fields a sheet may leave out, as the publishers' site layout does without them.
+OPTIONAL_SHEET_FIELDS = ("priority", "difficulty", "pilots", "indicators")
 SECTIONS: dict[str, dict[str, tuple[object, str]]] = {
     "book": BOOK_KEYS,
     "order": ORDER_KEYS,
     "site": SITE_KEYS,
+    "sheets": SHEETS_KEYS,
 }
 # Free-form: values for template variables such as {{ metadata.guide.version }}.
 FREE_SECTIONS = {"variables"}
@@ -64,6 +71,7 @@ class BookConfig:
     base_url: str = ""
     asset_root: Path | None = None
     sheet_url: str = ""
+    required: frozenset[str] = frozenset()  # optional sheet fields this book requires ([sheets])
     variables: dict[str, object] = field(default_factory=dict, hash=False, compare=False)
 
 
@@ -77,9 +85,9 @@ def _line_of_section(text: str, section: str) -> int:
     return text.count("\n", 0, match.start()) + 1 if match else 1
 
 
-def _suggest(word: str, choices: list[str]) -> str:
+def _suggest(word: str, choices: list[str], known: str = "known keys") -> str:
     close = difflib.get_close_matches(word, choices, n=1)
-    return f"did you mean '{close[0]}'?" if close else "known keys: " + ", ".join(choices)
+    return f"did you mean '{close[0]}'?" if close else f"{known}: " + ", ".join(choices)
 
 
 def load_config(path: Path, diagnostics: Diagnostics) -> BookConfig | None:
@@ -182,6 +190,12 @@ def load_config(path: Path, diagnostics: Diagnostics) -> BookConfig | None:
         allowed = ", ".join("{" + name + "}" for name in sorted(SHEET_URL_FIELDS))
         diagnostics.error(path, _line_of_key(text, "sheet_url"), f"sheet_url may only use {allowed}",
                           'write it like "https://example.org/guide/{theme}/{slug}/"')
+    required = list_value("sheets", "required") or ()
+    for name in required:
+        if name not in OPTIONAL_SHEET_FIELDS:
+            diagnostics.error(path, _line_of_key(text, "required"),
+                              f"'{name}' in [sheets] required is not a field a sheet may leave out",
+                              _suggest(name, list(OPTIONAL_SHEET_FIELDS), "choose among"))
     variables = data.get("variables", {})
     if not isinstance(variables, dict):
         diagnostics.error(path, _line_of_key(text, "variables"), "'variables' must be a table",
@@ -199,6 +213,7 @@ def load_config(path: Path, diagnostics: Diagnostics) -> BookConfig | None:
         base_url=text_value("site", "base_url"),
         asset_root=(path.parent / asset_root_text).resolve() if asset_root_text else None,
         sheet_url=sheet_url,
+        required=frozenset(required),
         variables=variables,
     )
 

@@ -50,6 +50,9 @@ class Diagnostics:
 
     problems: list[Problem] = field(default_factory=list)
     strict: bool = False
+    # What the machine lacks (a library, say): told once, never a problem of the sources,
+    # so --strict does not fail on it. Plain text, such as machine.MachineNote.format().
+    notes: list[str] = field(default_factory=list)
 
     def error(self, path: Path, line: int, message: str, hint: str = "") -> None:
         self.add(Problem(path, line, message, hint, Severity.ERROR))
@@ -62,6 +65,10 @@ class Diagnostics:
     def add(self, problem: Problem) -> None:
         if problem not in self.problems:
             self.problems.append(problem)
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
 
     @property
     def errors(self) -> list[Problem]:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from lxml import html as lxml_html
 
 from . import __version__
-from .fonts import FONT_SCHEME, font_file
+from .fonts import font_file, named_fonts
 from .render import RenderedSheet
 
 if TYPE_CHECKING:
@@ -219,9 +219,7 @@ def predicted_step(height: float, floor: int) -> int:
 def layout_salt(styles: Path) -> bytes:
     """What decides a layout besides its HTML: the versions of nrbook and WeasyPrint, the fonts."""
     digest = hashlib.sha256(f"nrbook {__version__} weasyprint {version('weasyprint')}".encode())
-    names = sorted(set(re.findall(re.escape(FONT_SCHEME) + r"([\w.-]+)",
-                                  (styles / "print.css").read_text(encoding="utf-8"))))
-    for name in names:
+    for name in named_fonts((styles / "print.css").read_text(encoding="utf-8")):
         path = font_file(name)
         digest.update(name.encode() + (path.read_bytes() if path else b"missing"))
     return digest.digest()

@@ -16,8 +16,10 @@ from . import templating
 from .config import BookConfig
 from .diagnostics import Diagnostics
 from .model import (
+    DIFFICULTIES,
     FEEDBACK_SECTION,
     MORE_SECTION,
+    PRIORITIES,
     Book,
     Chapter,
     Sheet,
@@ -217,11 +219,13 @@ def _text(fm: FrontMatter, field_name: str, names: tuple[str, ...], diagnostics:
     return str(value).strip()
 
 
-def _list(fm: FrontMatter, names: tuple[str, ...], diagnostics: Diagnostics) -> tuple[str, ...]:
+def _list(fm: FrontMatter, names: tuple[str, ...], diagnostics: Diagnostics,
+          required: bool = True) -> tuple[str, ...]:
     key, value = fm.lookup(names)
     if key is None or value is None:
-        diagnostics.error(fm.path, fm.line(""), f"missing required field '{names[0]}'",
-                          f"add a list: '{names[0]}:' then lines '  - ...'")
+        if required:
+            diagnostics.error(fm.path, fm.line(""), f"missing required field '{names[0]}'",
+                              f"add a list: '{names[0]}:' then lines '  - ...'")
         return ()
     if isinstance(value, str):
         diagnostics.error(fm.path, fm.line(key), f"'{key}' must be a list, not a single text",
@@ -252,6 +256,44 @@ def _kind(value: object) -> str:
             str: "a text"}.get(type(value), type(value).__name__)
 
 
+#: What a sheet prints without a priority or a difficulty: the scale is left out.
+SCALES = {"priority": PRIORITIES, "difficulty": DIFFICULTIES}
+
+
+def _left_out(fm: FrontMatter, name: str, diagnostics: Diagnostics) -> None:
+    """A field the book does not require is missing: as on the publishers' site, the sheet
+    is valid without it; a misspelled key is an error, a missing scale a warning."""
+    names = SHEET_FIELDS[name]
+    known = {alias.split(".")[0] for aliases in SHEET_FIELDS.values() for alias in aliases}
+    others = [key for key in fm.values if key not in known]
+    close = next((m[0] for n in names if (m := difflib.get_close_matches(n, others, n=1))), None)
+    if close is not None:
+        diagnostics.error(fm.path, fm.line(close), f"unknown field '{close}'",
+                          f"did you mean '{names[0]}'?")
+    elif name in SCALES:
+        diagnostics.warning(fm.path, fm.line(""), f"the sheet has no {name}: it is printed "
+                            f"without its {name} scale",
+                            f"add '{names[0]}: ...' with one of {', '.join(SCALES[name])}")
+
+
+def _sheet_text(fm: FrontMatter, name: str, config: BookConfig, diagnostics: Diagnostics) -> str:
+    required = name in config.required
+    value = _text(fm, name, SHEET_FIELDS[name], diagnostics, required=required)
+    key, raw = fm.lookup(SHEET_FIELDS[name])
+    if not required and (key is None or raw is None or raw == ""):
+        _left_out(fm, name, diagnostics)
+    return value
+
+
+def _sheet_list(fm: FrontMatter, name: str, config: BookConfig,
+                diagnostics: Diagnostics) -> tuple[str, ...]:
+    required = name in config.required
+    if not required and fm.lookup(SHEET_FIELDS[name])[0] is None:
+        _left_out(fm, name, diagnostics)
+    return tuple(_expand(fm, SHEET_FIELDS[name], item, config, diagnostics)
+                 for item in _list(fm, SHEET_FIELDS[name], diagnostics, required=required))
+
+
 def load_sheet(path: Path, theme_id: str, config: BookConfig, diagnostics: Diagnostics,
                theme_slug: str = "") -> Sheet | None:
     fm = read_front_matter(path, diagnostics)
@@ -264,12 +306,10 @@ def load_sheet(path: Path, theme_id: str, config: BookConfig, diagnostics: Diagn
         id=sheet_id,
         title=_expand(fm, SHEET_FIELDS["title"],
                       _text(fm, "title", SHEET_FIELDS["title"], diagnostics), config, diagnostics),
-        priority=_text(fm, "priority", SHEET_FIELDS["priority"], diagnostics),
-        difficulty=_text(fm, "difficulty", SHEET_FIELDS["difficulty"], diagnostics),
-        pilots=tuple(_expand(fm, SHEET_FIELDS["pilots"], p, config, diagnostics)
-                     for p in _list(fm, SHEET_FIELDS["pilots"], diagnostics)),
-        indicators=tuple(_expand(fm, SHEET_FIELDS["indicators"], i, config, diagnostics)
-                         for i in _list(fm, SHEET_FIELDS["indicators"], diagnostics)),
+        priority=_sheet_text(fm, "priority", config, diagnostics),
+        difficulty=_sheet_text(fm, "difficulty", config, diagnostics),
+        pilots=_sheet_list(fm, "pilots", config, diagnostics),
+        indicators=_sheet_list(fm, "indicators", config, diagnostics),
         body=main,
         more=sections.get(MORE_SECTION),
         feedback=sections.get(FEEDBACK_SECTION),

@@ -42,18 +42,32 @@ def book_foreign(anchor: str) -> str:
     return FOREIGN_LINK + anchor
 
 
+@dataclass
+class Findings:
+    """What a piece of work reported: problems of the book, and notes about the machine."""
+
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def report(self, diagnostics: Diagnostics) -> None:
+        for problem in self.problems:
+            diagnostics.add(problem)
+        for note in self.notes:
+            diagnostics.note(note)
+
+
 @contextmanager
-def collected(context: BuildContext) -> Iterator[list[Problem]]:
-    """The problems found meanwhile, kept apart (a worker sends them back to the build)."""
+def collected(context: BuildContext) -> Iterator[Findings]:
+    """What is reported meanwhile, kept apart too (a worker sends it back to the build)."""
     own, context.diagnostics = context.diagnostics, Diagnostics(strict=context.diagnostics.strict)
-    problems: list[Problem] = []
+    found = Findings()
     try:
-        yield problems
+        yield found
     finally:
-        problems.extend(context.diagnostics.problems)
+        found.problems.extend(context.diagnostics.problems)
+        found.notes.extend(context.diagnostics.notes)
         context.diagnostics = own
-        for problem in problems:
-            own.add(problem)
+        found.report(own)
 
 
 # --- The skeleton ----------------------------------------------------------------------

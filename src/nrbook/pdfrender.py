@@ -13,6 +13,7 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import path2url
 
+from . import machine
 from .context import STYLESHEETS, BuildContext
 from .diagnostics import Diagnostics, Problem
 from .sandbox import SandboxFetcher
@@ -29,7 +30,10 @@ GALLEY_NOISE = ("Anchor defined twice", "target points to undefined anchor")
 @contextmanager
 def weasyprint_warnings(context: BuildContext, document: str,
                         ignore: tuple[str, ...] = ()) -> Iterator[None]:
-    """Report what WeasyPrint complains about (bad CSS, refused URLs) as build warnings."""
+    """Report what WeasyPrint complains about (bad CSS, refused URLs) as build warnings.
+
+    What it says about the machine (a missing library) is a note, not a problem of the book.
+    """
     messages: list[str] = []
 
     class Collect(logging.Handler):
@@ -43,6 +47,9 @@ def weasyprint_warnings(context: BuildContext, document: str,
     finally:
         weasyprint.LOGGER.removeHandler(handler)
     for message in dict.fromkeys(messages):
+        if (note := machine.note_for(message)) is not None:
+            context.diagnostics.note(note.format())
+            continue
         if "nrbook refused" in message or any(noise in message for noise in ignore):
             continue  # refusals are already reported by the sandbox, with their reason
         context.diagnostics.warning(Path(document), 1, f"WeasyPrint: {message}",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from .config import BookConfig, load_config
 from .context import BuildContext, BuildOptions, build_date
 from .diagnostics import BuildFailed, Diagnostics
+from .glyphs import check_characters
 from .load import load_book
 from .model import Book
 from .output import OutputStage
@@ -32,6 +33,7 @@ def prepare(options: BuildOptions, diagnostics: Diagnostics) -> tuple[BookConfig
         raise BuildFailed(diagnostics)
     book = load_book(options.source, config, diagnostics)
     validate(book, diagnostics)
+    check_characters(book, config.path, options.styles, diagnostics)
     rendered = render_book(book, diagnostics, options.layouts, matrix_after=config.matrix_after)
     if diagnostics.errors:
         raise BuildFailed(diagnostics)

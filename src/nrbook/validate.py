@@ -39,7 +39,7 @@ def validate(book: Book, diagnostics: Diagnostics) -> None:
         seen_sheets.setdefault(sheet.id, sheet)
 
     known = {sheet.id for sheet in book.sheets}
-    for source in _all_sources(book):
+    for source in all_sources(book):
         _check_crossrefs(source, known, diagnostics)
         _check_nesting(source, diagnostics)
         _check_html_blocks(source, diagnostics)
@@ -85,7 +85,8 @@ def _fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def _all_sources(book: Book) -> list[Source]:
+def all_sources(book: Book) -> list[Source]:
+    """Every Markdown text of the book: chapters, theme introductions, sheets and their sections."""
     sources: list[Source] = [c.body for c in (*book.front, *book.back)]
     for theme in book.themes:
         sources.append(theme.intro)
