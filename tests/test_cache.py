@@ -14,8 +14,8 @@ from nrbook import fit, fonts
 from nrbook.context import BuildContext, BuildOptions, build_date
 from nrbook.diagnostics import Diagnostics
 from nrbook.output import OutputStage
-from nrbook.pipeline import prepare
 from nrbook.parts import sheet_fitter
+from nrbook.pipeline import prepare
 
 
 def keys(source: Path, layouts: Path = ROOT / "layouts", styles: Path = ROOT / "styles",

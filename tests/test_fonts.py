@@ -10,10 +10,10 @@ import pytest
 from conftest import MINI, ROOT, build_book, copy_book
 from pdfread import PdfBook
 
+from nrbook.context import LAYOUTS_DIR, STYLES_DIR
 from nrbook.diagnostics import BuildFailed
 from nrbook.fonts import font_file, named_fonts
 from nrbook.glyphs import font_coverage, printable
-from nrbook.pipeline import LAYOUTS_DIR, STYLES_DIR
 
 #: What the layouts, the styles and ordinary French sources print beyond plain letters.
 SYMBOLS = ("•◦▪–—‘’“”«»…→←↑↓↔⇒✓✔✗✘≥≤×±≠≈€°²³½©®™‰§"

@@ -20,8 +20,9 @@ from lxml import etree
 from lxml import html as lxml_html
 from pdfread import PdfBook
 
+from nrbook.context import BuildOptions
 from nrbook.diagnostics import BuildFailed, Diagnostics
-from nrbook.pipeline import BuildOptions, prepare
+from nrbook.pipeline import prepare
 from nrbook.writers.export import csv_bytes, json_data
 
 pytestmark = [

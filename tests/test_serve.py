@@ -239,9 +239,9 @@ def test_a_saved_sheet_is_printed_alone_at_once_and_it_is_the_books_page(tmp_pat
     """Laid out alone, a sheet is its page of the whole book: pixel for pixel, fitting included."""
     import io
 
-    from PIL import Image
     from conftest import build_book
     from pdfread import PdfBook, page_images
+    from PIL import Image
     from test_fit import long_sheet
 
     source = copy_book(MINI, tmp_path / "book", {"alpha/long.md": long_sheet(720, "FIN")})
