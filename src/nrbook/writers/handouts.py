@@ -11,6 +11,10 @@ from ..selection import SheetFilter, select_sheets
 from .base import Writer
 from .pdf import PdfWriter, render_document, write_document
 
+# A handout holds some of the book's pages: its links to the other pages have no target in it,
+# and WeasyPrint leaves them out (the words "voir b.1, p. 12" stay), which is what a handout wants.
+HANDOUT_NOISE = ("for internal URI reference",)
+
 
 class HandoutWriter(Writer):
     """Copies the selected sheets' pages out of the rendered book (same layout, same fit).
@@ -23,11 +27,12 @@ class HandoutWriter(Writer):
     description = "selected sheets, one page each, for printing"
 
     def __init__(self, context: BuildContext, selection: SheetFilter | None = None,
-                 split: bool = False, duplex: bool = False):
+                 split: bool = False, duplex: bool = False, name: str = ""):
         super().__init__(context)
         self.selection = selection or SheetFilter()
         self.split = split
         self.duplex = duplex
+        self.name = name or f"{context.name}-fiches.pdf"  # several handouts in one build: one name each
 
     def write(self) -> list[Path]:
         sheets = select_sheets(self.context.book, self.selection)
@@ -42,8 +47,9 @@ class HandoutWriter(Writer):
             if blank is not None:
                 chosen.append(blank)
             if self.split:
-                written.append(write_document(self.context, book.copy([page]), f"{sheet.id}.pdf"))
-        written.insert(0, write_document(self.context, book.copy(chosen), f"{self.context.name}-fiches.pdf"))
+                written.append(write_document(self.context, book.copy([page]), f"{sheet.id}.pdf",
+                                              HANDOUT_NOISE))
+        written.insert(0, write_document(self.context, book.copy(chosen), self.name, HANDOUT_NOISE))
         self.context.facts["handout_sheets"] = [s.id for s in sheets]
         return written
 

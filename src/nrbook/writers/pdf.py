@@ -129,9 +129,11 @@ def finish_pdf(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
     scope_table_headers(pdf)
 
 
-def write_document(context: BuildContext, document: weasyprint.Document, name: str) -> Path:
+def write_document(context: BuildContext, document: weasyprint.Document, name: str,
+                   expected: tuple[str, ...] = ()) -> Path:
+    """Write a laid-out document; ``expected``: WeasyPrint complaints that are no problem here."""
     path = context.stage.path_for(name)
-    with weasyprint_warnings(context, name):
+    with weasyprint_warnings(context, name, expected):
         document.write_pdf(path, pdf_identifier=pdf_identifier(context), finisher=finish_pdf,
                            **PDF_OPTIONS)
     return context.stage.target(name)
