@@ -198,12 +198,16 @@ def _renumbered_title(a: Practice, b: Practice) -> float:
 
 
 def _retitled_text(a: Practice, b: Practice) -> float:
-    return text_likeness(a, b) if a.id == b.id else 0.0
+    if a.id != b.id:
+        return 0.0
+    if a.words is None or b.words is None:  # no text to tell otherwise: the id says it is the same
+        return 1.0
+    return text_likeness(a, b)
 
 
 #: How practices are paired, strongest evidence first: nearly the same title under another id
-#: (renumbered), the same id with most of its text kept (retitled), most of the text kept
-#: under another id (renumbered and retitled).
+#: (renumbered), the same id with most of its text kept or no text to compare (retitled), most
+#: of the text kept under another id (renumbered and retitled).
 PAIRINGS = ((_renumbered_title, NEAR_TITLE), (_retitled_text, SAME_TEXT), (text_likeness, SAME_TEXT))
 
 
