@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-
 from .editions import Edition, EditionTheme, Practice
 from .render import text_environment
 
 #: Two titles this close (0 to 1) name the same practice: their words are the same, in the same
-#: order, but for about one word in eight. Two words are the same if they differ by a typo, an
+#: order, but for at most one word in seven (articles and prepositions aside). Two words are the same if they differ by a typo, an
 #: accent or a plural ("équipments", "équipement", "équipements"), not by a root: "donnant" and
 #: "vendant" name two practices of the publishers' guide.
 NEAR_TITLE = 0.85
@@ -170,7 +169,7 @@ def _title_words(title: str) -> list[str]:
 
 def title_likeness(a: str, b: str) -> float:
     """How alike two titles are, word by word (1: the same words but for typos, accents and
-    articles), as the longest common run of words, in order, over their mean length."""
+    articles): the longest common subsequence of their words over their mean length."""
     words_a, words_b = _title_words(a), _title_words(b)
     if not words_a or not words_b:
         return 0.0
@@ -238,7 +237,8 @@ def match_practices(old: Edition, new: Edition) -> list[tuple[Practice | None, P
 
 
 def _list_change(before: tuple[str, ...], after: tuple[str, ...]) -> ListChange:
-    return ListChange(tuple(v for v in after if v not in before), tuple(v for v in before if v not in after))
+    return ListChange(added=tuple(v for v in after if v not in before),
+                      removed=tuple(v for v in before if v not in after))
 
 
 def practice_change(old: Practice | None, new: Practice | None) -> PracticeChange:

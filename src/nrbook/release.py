@@ -16,9 +16,8 @@ from .editions import EDITION_FILE, Edition, read_edition, read_json_edition
 from .output import OutputStage
 from .pipeline import BuildOptions, build, build_date
 from .progress import Progress
-from .release_checks import CheckReport, ReleaseCheck, run_checks
+from .release_checks import CheckReport, CheckRun
 from .release_page import download_page, sha256sums
-from .validators import NuHtmlChecker
 from .writers import EpubWriter, HtmlWriter, PdfWriter
 from .writers.export import ExportWriter
 from .writers.release import EditionWriter, ThemeHandoutsWriter
@@ -80,40 +79,41 @@ def release(options: BuildOptions, out: Path = RELEASE_ROOT, previous: Path | No
     # The earlier edition's own warnings are not this release's problems: read with their own.
     old, compared_with = previous_edition(config, out, info.version, previous, Diagnostics())
     # Built and checked aside: nothing reaches ``out`` before every check has passed.
-    with progress.running(), tempfile.TemporaryDirectory(prefix="nrbook-release-") as work_dir:
+    with progress.running(), CheckRun() as checks, \
+            tempfile.TemporaryDirectory(prefix="nrbook-release-") as work_dir:
         work = Path(work_dir)
         built = build(replace(options, out=work / "book"), diagnostics, progress=progress, writers=[
             HtmlWriter, PdfWriter, EpubWriter, partial(ExportWriter, format_name="csv"),
             partial(ExportWriter, format_name="json"),
             partial(ThemeHandoutsWriter, prefix=f"{base}-fiches"), EditionWriter])
-        progress.step("laying out the eco profile")
-        built += build(replace(options, out=work / "eco", profile="eco"), diagnostics,
-                       writers=[PdfWriter], progress=progress)
         edition = read_json_edition(work / "book" / EDITION_FILE, diagnostics)
         files = release_files(built, info.name, base, edition)
+        checks.submit({n: p for n, p in files.items() if p.suffix != ".html"})  # while eco lays out
+        progress.step("laying out the eco profile")
+        eco = build(replace(options, out=work / "eco", profile="eco"), diagnostics,
+                    writers=[PdfWriter], progress=progress)
+        files = release_files(built + eco, info.name, base, edition)
 
-        progress.step("checking every file")
-        checks = run_checks(files, progress=lambda name: progress.step(f"checking the files: {name}"))
-        if checks.refused:
-            raise ReleaseRefused(checks)
-
-        progress.step("comparing with the previous edition")
         changes = compare(old, edition) if old is not None else None
         contents = {name: path.read_bytes() for name, path in files.items()}
         downloads = describe(contents, files, edition)
         if changes is not None:
             contents[CHANGES_JSON] = changes.json_bytes()
             contents[CHANGES_TEXT] = changes.markdown(options.layouts).encode("utf-8")
-        page = download_page(options, info, build_date(info.date), downloads, changes, checks)
-        page_check = run_checks({PAGE_FILE: _write(work / "page" / PAGE_FILE, page)},
-                                checks=[ReleaseCheck(NuHtmlChecker())])
-        checks.results += page_check.results
-        if page_check.refused:
-            raise ReleaseRefused(checks)
-        contents[PAGE_FILE] = page
+        page_path = work / PAGE_FILE
+        planned = checks.plan({**files, PAGE_FILE: page_path})
+        contents[PAGE_FILE] = download_page(options, info, build_date(info.date), downloads, changes,
+                                            planned)
+        page_path.write_bytes(contents[PAGE_FILE])
+        checks.submit({n: p for n, p in files.items() if p.suffix == ".html" or n.endswith("-eco.pdf")}
+                      | {PAGE_FILE: page_path})
+        progress.step("checking every file")
+        report = checks.report(progress=lambda name: progress.step(f"checking the files: {name}"))
+        if report.refused:
+            raise ReleaseRefused(report)
         contents[SUMS_FILE] = sha256sums(contents)
         written = commit(out / info.version, contents)
-    return Release(info.version, out / info.version, downloads, tuple(written), checks, changes,
+    return Release(info.version, out / info.version, downloads, tuple(written), report, changes,
                    compared_with)
 
 
@@ -163,18 +163,13 @@ def describe(contents: dict[str, bytes], files: dict[str, Path], edition: Editio
     for name in files:
         if name == EDITION_FILE:
             continue
-        theme = re.search(r"-fiches-([a-z])\.pdf$", name)
-        kind = ("handout" if theme else "pdf-eco" if name.endswith("-eco.pdf")
-                else name.rsplit(".", 1)[1])
-        downloads.append(Download(name, kind, len(contents[name]), hashlib.sha256(contents[name]).hexdigest(),
-                                  theme.group(1) if theme else "", themes.get(theme.group(1), "") if theme else ""))
+        handout = re.search(r"-fiches-([a-z])\.pdf$", name)
+        letter = handout.group(1) if handout else ""
+        kind = "handout" if handout else "pdf-eco" if name.endswith("-eco.pdf") else name.rsplit(".", 1)[1]
+        data = contents[name]
+        downloads.append(Download(name, kind, len(data), hashlib.sha256(data).hexdigest(), letter,
+                                  themes.get(letter, "")))
     return tuple(downloads)
-
-
-def _write(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
 
 
 def version_key(version: str) -> tuple:

@@ -90,13 +90,6 @@ class CheckReport:
         """What stops the release: a failed file, or a required check that could not run."""
         return [r for r in self.results if r.status == FAILED or (r.status == NOT_RUN and r.required)]
 
-    def by_check(self) -> list[CheckSummary]:
-        """One verdict per validator, in the order they ran: what the download page lists."""
-        return [CheckSummary(name, FAILED if any(r.status == FAILED for r in results)
-                             else NOT_RUN if any(r.status == NOT_RUN for r in results) else PASSED,
-                             sum(1 for r in results if r.file))
-                for name, results in self._grouped().items()]
-
     def lines(self) -> list[str]:
         """The report for the terminal: one line per validator, then every problem found."""
         lines = []
@@ -127,39 +120,78 @@ class CheckReport:
         return grouped
 
 
-def run_checks(files: dict[str, Path], checks: list[ReleaseCheck] | None = None,
-               progress: Callable[[str], None] | None = None) -> CheckReport:
-    """Run every check on the files it reads (named by their release names), in the list's order;
-    the JVM validators run beside the in-process ones."""
-    planned: list[tuple[ReleaseCheck, list[Path], Future | None]] = []
-    names = {path: name for name, path in files.items()}
-    # EPUBCheck and the Nu checker spend their time starting a JVM: run them while pdfua reads.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for check in checks if checks is not None else release_checks():
-            targets = [path for name, path in files.items() if path.suffix in check.validator.suffixes]
+class CheckRun:
+    """The release's checks, started as its files are ready and run beside its build.
+
+    Every validator is a process of its own (a JVM, or pdfua's), so the threads that wait
+    for them let the build go on meanwhile. ``report`` waits for all of them.
+    """
+
+    def __init__(self, checks: list[ReleaseCheck] | None = None):
+        self.checks = checks if checks is not None else release_checks()
+        self.pool = ThreadPoolExecutor(max_workers=2)
+        self.submitted: list[tuple[ReleaseCheck, dict[Path, str], Future | None]] = []
+
+    def __enter__(self) -> CheckRun:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)  # a failed build: drop what waits
+
+    def targets(self, check: ReleaseCheck, files: dict[str, Path]) -> dict[Path, str]:
+        return {path: name for name, path in files.items() if path.suffix in check.validator.suffixes}
+
+    def plan(self, files: dict[str, Path]) -> list[CheckSummary]:
+        """What the checks of these files will be, before they run: the download page lists it.
+
+        A page is only published if every check that runs passes, so each says "passed".
+        """
+        return [CheckSummary(check.validator.label, NOT_RUN if check.missing() else PASSED,
+                             0 if check.missing() else len(targets))
+                for check in self.checks if (targets := self.targets(check, files))]
+
+    def submit(self, files: dict[str, Path]) -> None:
+        """Start every check that reads some of these files (named by their release names)."""
+        for check in self.checks:
+            targets = self.targets(check, files)
             if targets:
-                runs = None if check.missing() else pool.submit(check.validator.check_all, targets)
-                planned.append((check, targets, runs))
+                future = None if check.missing() else self.pool.submit(check.validator.check_all,
+                                                                       list(targets))
+                self.submitted.append((check, targets, future))
+
+    def report(self, progress: Callable[[str], None] | None = None) -> CheckReport:
+        """Every verdict, in the order of the checks, then of the files."""
         report = CheckReport()
-        for check, targets, runs in planned:
+        for check in self.checks:
+            runs = [(targets, future) for c, targets, future in self.submitted if c is check]
+            if not runs:
+                continue
             label = check.validator.label
-            if runs is None:
+            if any(future is None for _, future in runs):
                 report.results.append(CheckResult(label, "", NOT_RUN, (check.missing(),),
                                                   required=check.required))
                 continue
             if progress:
                 progress(label)
-            try:
-                found_in = runs.result()
-            except Exception as error:  # a validator that stops has passed nothing
-                found_in = {path: _stopped(error, check.validator) for path in targets}
-            for path, found in found_in.items():
-                failing = [m for m in found.messages if m.split(" ", 1)[0] in check.validator.failing]
-                minor = [m for m in found.messages if m not in failing]  # information, not a fault
-                report.results.append(CheckResult(
-                    label, names[path], FAILED if check.validator.failed(found) else PASSED,
-                    tuple(failing), tuple(minor + found.notes), check.required))
-    return report
+            for targets, future in runs:
+                report.results += self._verdicts(check, targets, future)  # type: ignore[arg-type]
+        return report
+
+    @staticmethod
+    def _verdicts(check: ReleaseCheck, targets: dict[Path, str], future: Future) -> list[CheckResult]:
+        label, validator = check.validator.label, check.validator
+        try:
+            found = future.result()
+        except Exception as error:  # a validator that stops has passed nothing
+            found = {path: _stopped(error, validator) for path in targets}
+        results = []
+        for path, name in targets.items():
+            findings = found.get(path) or _stopped(RuntimeError("no report for this file"), validator)
+            failing = [m for m in findings.messages if m.split(" ", 1)[0] in validator.failing]
+            minor = [m for m in findings.messages if m not in failing]  # information, not a fault
+            results.append(CheckResult(label, name, FAILED if validator.failed(findings) else PASSED,
+                                       tuple(failing), tuple(minor + findings.notes), check.required))
+        return results
 
 
 def _stopped(error: Exception, validator: Validator) -> Findings:

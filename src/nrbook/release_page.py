@@ -12,7 +12,7 @@ from . import __version__
 from .diff import Changes
 from .model import BookInfo
 from .pipeline import STYLESHEETS, BuildOptions
-from .release_checks import CheckReport
+from .release_checks import CheckSummary
 from .render import layout_environment
 
 TEMPLATE = "release/index.html.j2"
@@ -21,7 +21,7 @@ CHANGES_HEADING_LEVEL = 3
 
 
 def download_page(options: BuildOptions, info: BookInfo, date: datetime, downloads: tuple,
-                  changes: Changes | None, checks: CheckReport) -> bytes:
+                  changes: Changes | None, checks: list[CheckSummary]) -> bytes:
     css = "\n".join((options.styles / name).read_text(encoding="utf-8") for name in STYLESHEETS["screen"])
     changes_html = None
     if changes is not None:
