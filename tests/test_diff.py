@@ -193,6 +193,7 @@ def test_the_content_against_the_publishers_guide_reads_well(corpus_edition):
     text = changes.markdown(LAYOUTS_DIR)
     assert text.startswith(f"## Version 1.0 du 22 novembre 2026\n\nPar rapport à «{NBSP}Guide de bonnes")
     assert text.count("\n### ") == 9  # every theme, in the content's order, with its letter
+    assert "Aucune fiche n’est commune aux deux éditions" in text  # two texts written apart, said once
     assert f"Thème renommé : «{NBSP}Phase d’usage, administration et paramétrages{NBSP}», désormais" in text
     for line in text.splitlines():
         if line.startswith("- "):

@@ -131,6 +131,9 @@ def test_the_download_page_offers_each_file_with_its_format_size_use_and_checksu
     assert page.xpath("string(//h1)") == "Guide de bonnes pratiques numérique responsable"
     text = " ".join(page.text_content().split())
     assert "Version 1.0 · 22 novembre 2026" in text
+    levels = [int(h.tag[1]) for h in page.iter("h1", "h2", "h3", "h4", "h5", "h6")]
+    assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
+    assert page.xpath("//header") and page.xpath("//main") and page.xpath("//footer")
     licence = page.xpath("//footer//a")[0]
     assert licence.text == "Licence Ouverte / Open Licence 2.0 (Etalab)"
     assert licence.get("href") == "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
@@ -149,7 +152,7 @@ def test_the_download_page_offers_each_file_with_its_format_size_use_and_checksu
     assert "liseuses" in uses[".epub"] and "navigateur" in uses[".html"]
     assert "tableur" in uses[".csv"] and "programmes" in uses[".json"]
     assert "Thème A : Stratégie et gouvernance" in uses["-fiches-a.pdf"]
-    assert "Première version publiée ainsi" in text  # nothing earlier in an empty release folder
+    assert "C’est la première version publiée ici" in text  # nothing earlier in an empty release folder
     checks = [" ".join(li.text_content().split()) for li in page.xpath("//ul[@class='release-checks']/li")]
     assert checks[0] == "EPUBCheck 5.3.0 (1 fichier) : aucun problème."
     assert "pdfua 0.1.3 (11 fichiers) : aucun problème." in checks

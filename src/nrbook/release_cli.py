@@ -130,5 +130,6 @@ def _diff(arguments: argparse.Namespace) -> int:
     if not arguments.quiet:
         sys.stdout.write(text)
         sys.stdout.flush()
-        print(" ".join(f"wrote {_shown(path)}" for path in written), file=sys.stderr)
+        for path in written:
+            print(f"wrote {_shown(path)} ({_size(path.stat().st_size)})", file=sys.stderr)
     return EXIT_OK
