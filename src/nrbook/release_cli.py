@@ -13,7 +13,7 @@ from .diagnostics import Diagnostics
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
     release = commands.add_parser(
-        "release", help="every download of this version, checked, with its page and checksums",
+        "release", help="every download of this version, checked, with checksums",
         description="Build the PDF, the eco PDF, the EPUB, the HTML book, the CSV and JSON exports "
                     "and one handout PDF per theme, from one layout of the book, into OUT/<version>/ "
                     "with SHA256SUMS, a download page (index.html), and what changed since the "
