@@ -303,3 +303,7 @@ def test_the_previous_edition_can_be_a_json_export_named_in_book_toml(tmp_path):
         f"book.toml:{toml.read_text().count(chr(10))}: error: [release] previous: "
         f"{tmp_path / 'absent.json'} does not exist (give a JSON export or a release folder, "
         "relative to book.toml)")
+    toml.write_text(toml.read_text(encoding="utf-8").replace("previous =", "previus ="), encoding="utf-8")
+    diagnostics = Diagnostics()
+    assert load_config(toml, diagnostics) is None
+    assert "unknown key 'previus' in [release] (did you mean 'previous'?)" in diagnostics.errors[0].format()
