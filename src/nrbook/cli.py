@@ -28,6 +28,9 @@ examples:
   nrbook new theme --title "Numérique et territoires"
   nrbook sheets --theme a --split               one-page handouts of chosen sheets
   nrbook export --format json --out -           every practice as data
+  nrbook release                                every download of this version, checked, in
+                                                dist/release/<version>/ with its page and checksums
+  nrbook diff dist/release/1.0 content          what changed since an earlier edition
 
 'nrbook COMMAND --help' describes each command, with examples.
 """
@@ -203,7 +206,15 @@ def make_parser() -> argparse.ArgumentParser:
                            help="Facile, Moyenne (default) or Difficile")
     new_theme.add_argument("--id", default="", metavar="LETTER",
                            help="the theme's letter (default: the one after the highest used)")
+    _release_parsers(commands)
     return parser
+
+
+def _release_parsers(commands: argparse._SubParsersAction) -> None:
+    """nrbook release and nrbook diff (release_cli.py)."""
+    from .release_cli import add_parsers
+
+    add_parsers(commands)
 
 
 def _port(value: str) -> int:
@@ -255,6 +266,10 @@ def _run(arguments: argparse.Namespace) -> int:
         return _serve(arguments)
     if arguments.command == "new":
         return _new(arguments)
+    if arguments.command in ("release", "diff"):
+        from .release_cli import run
+
+        return run(arguments)
     from .context import BuildOptions
     from .pipeline import build, prepare
     from .progress import progress_for

@@ -39,6 +39,10 @@ SITE_KEYS: dict[str, tuple[object, str]] = {
     "asset_root": ("", "folder that site-absolute paths (/img/...) are resolved against, relative to this file"),
     "sheet_url": ("", "address of a sheet on the site, with {theme}, {slug} and {id} placeholders (exports)"),
 }
+RELEASE_KEYS: dict[str, tuple[object, str]] = {
+    "previous": ("", "the edition that nrbook release compares with when dist/release/ holds no earlier "
+                 "one: a JSON export, a release folder or its edition.json, relative to this file"),
+}
 SHEET_URL_FIELDS = {"theme", "slug", "id"}  # the theme's folder, the sheet's file name, its id
 SHEETS_KEYS: dict[str, tuple[object, str]] = {
     "required": ([], "sheet fields this book requires, among priority, difficulty, pilots and "
@@ -51,6 +55,7 @@ SECTIONS: dict[str, dict[str, tuple[object, str]]] = {
     "order": ORDER_KEYS,
     "site": SITE_KEYS,
     "sheets": SHEETS_KEYS,
+    "release": RELEASE_KEYS,
 }
 # Free-form: values for template variables such as {{ metadata.guide.version }}.
 FREE_SECTIONS = {"variables"}
@@ -72,6 +77,7 @@ class BookConfig:
     asset_root: Path | None = None
     sheet_url: str = ""
     required: frozenset[str] = frozenset()  # optional sheet fields this book requires ([sheets])
+    previous_edition: Path | None = None  # [release] previous
     variables: dict[str, object] = field(default_factory=dict, hash=False, compare=False)
 
 
@@ -181,6 +187,7 @@ def load_config(path: Path, diagnostics: Diagnostics) -> BookConfig | None:
         keywords=list_value("book", "keywords") or (),
     )
     asset_root_text = text_value("site", "asset_root")
+    previous_text = text_value("release", "previous")
     sheet_url = text_value("site", "sheet_url")
     try:
         fields = {name for _, name, _, _ in string.Formatter().parse(sheet_url) if name is not None}
@@ -214,6 +221,7 @@ def load_config(path: Path, diagnostics: Diagnostics) -> BookConfig | None:
         asset_root=(path.parent / asset_root_text).resolve() if asset_root_text else None,
         sheet_url=sheet_url,
         required=frozenset(required),
+        previous_edition=(path.parent / previous_text).resolve() if previous_text else None,
         variables=variables,
     )
 

@@ -43,6 +43,9 @@ class TerminalProgress(Progress):
 
     @contextmanager
     def running(self) -> Iterator[Progress]:
+        if self.status is not None:  # a release runs builds inside its own display: keep one
+            yield self
+            return
         progress = self
 
         class Pages(logging.Handler):

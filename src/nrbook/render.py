@@ -216,3 +216,11 @@ def layout_environment(layouts: Path) -> jinja2.Environment:
     )
     environment.filters["css_string"] = css_string
     return environment
+
+
+def text_environment(layouts: Path) -> jinja2.Environment:
+    """The environment of the layouts that write Markdown or YAML, not HTML: nothing is escaped,
+    every variable must be given."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(layouts)), autoescape=False,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                              keep_trailing_newline=True)

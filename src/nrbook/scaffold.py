@@ -20,6 +20,7 @@ from .context import LAYOUTS_DIR
 from .diagnostics import BuildFailed, Diagnostics
 from .load import SHEET_FIELDS, THEME_FIELDS, THEME_INDEX, read_front_matter
 from .model import DIFFICULTIES, PRIORITIES, SHEET_ID
+from .render import text_environment
 
 #: Placeholders that pass validation and that an editor will want to change.
 DEFAULT_PRIORITY = "Recommandée"
@@ -81,9 +82,7 @@ def yaml_scalar(value: str) -> str:
 
 
 def _environment(layouts: Path) -> jinja2.Environment:
-    # Markdown and YAML, not HTML: nothing is escaped; every variable must be given.
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(layouts)), autoescape=False,
-                                     undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    environment = text_environment(layouts)
     environment.filters["yaml"] = yaml_scalar
     return environment
 

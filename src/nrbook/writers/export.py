@@ -15,6 +15,7 @@ from lxml import html as lxml_html
 from ..model import Book, Sheet
 from ..output import OutputStage
 from ..render import RenderedBook, RenderedTheme
+from .base import Writer
 
 #: The site's CSV columns, in its order.
 CSV_COLUMNS = ("Id", "Titre", "Thématique", "Priorité", "Difficulté", "Exemples pilotes",
@@ -118,3 +119,18 @@ def write_export(rendered: RenderedBook, format_name: str, out: Path | None) -> 
     with OutputStage(out.parent) as stage:
         stage.write_bytes(out.name, data)
         return stage.commit()[0]
+
+
+class ExportWriter(Writer):
+    """One export written with a build's other files (a release), as <name>.<format>."""
+
+    format = "export"
+    description = "every practice as data: CSV for spreadsheets, JSON for programs"
+
+    def __init__(self, context, format_name: str):
+        super().__init__(context)
+        self.format_name = format_name
+
+    def write(self) -> list[Path]:
+        data = EXPORTS[self.format_name](self.context.rendered)
+        return [self.context.stage.write_bytes(f"{self.context.book.info.name}.{self.format_name}", data)]

@@ -43,11 +43,12 @@ class HandoutWriter(Writer):
     description = "selected sheets, one page each, for printing"
 
     def __init__(self, context: BuildContext, selection: SheetFilter | None = None,
-                 split: bool = False, duplex: bool = False):
+                 split: bool = False, duplex: bool = False, name: str = ""):
         super().__init__(context)
         self.selection = selection or SheetFilter()
         self.split = split
         self.duplex = duplex
+        self.name = name or f"{context.name}-fiches.pdf"  # several handouts in one build: one name each
 
     def write(self) -> list[Path]:
         context = self.context
@@ -65,9 +66,8 @@ class HandoutWriter(Writer):
                     place += 1
             context.progress.step("writing the handouts")
             fonts = [p for p in (font_file(n) for n in named_fonts(context.stylesheet("sheets"))) if p]
-            name = f"{context.name}-fiches.pdf"
-            join_pages(parts, context.stage.path_for(name), fonts, online(context))
-            written = [context.stage.target(name)]
+            join_pages(parts, context.stage.path_for(self.name), fonts, online(context))
+            written = [context.stage.target(self.name)]
             if self.split:
                 for sheet, (path, pages) in zip(sheets, sources):
                     single = [Part(path, tuple(range(len(pages))), pages)]
