@@ -299,25 +299,23 @@ def _annotation_values(page: pikepdf.Object, parent_tree: dict[int, pikepdf.Obje
     return values
 
 
-def _numbers(tree: pikepdf.Object) -> dict[int, pikepdf.Object]:
-    """The entries of a number tree, flat or with kids."""
-    found: dict[int, pikepdf.Object] = {}
-    if "/Nums" in tree:
-        items = list(tree.Nums)
-        found.update((int(key), value) for key, value in zip(items[::2], items[1::2]))
+def _leaves(tree: pikepdf.Object, key: str) -> list[tuple[pikepdf.Object, pikepdf.Object]]:
+    """The (key, value) entries of a number tree (``/Nums``) or name tree (``/Names``)."""
+    found = []
+    if key in tree:
+        items = list(tree[key])
+        found.extend(zip(items[::2], items[1::2]))
     for kid in tree.get("/Kids", []):
-        found.update(_numbers(kid))
+        found.extend(_leaves(kid, key))
     return found
+
+
+def _numbers(tree: pikepdf.Object) -> dict[int, pikepdf.Object]:
+    return {int(key): value for key, value in _leaves(tree, "/Nums")}
 
 
 def _names(tree: pikepdf.Object) -> dict[str, pikepdf.Object]:
-    found: dict[str, pikepdf.Object] = {}
-    if "/Names" in tree:
-        items = list(tree.Names)
-        found.update((str(key), value) for key, value in zip(items[::2], items[1::2]))
-    for kid in tree.get("/Kids", []):
-        found.update(_names(kid))
-    return found
+    return {str(key): value for key, value in _leaves(tree, "/Names")}
 
 
 def _destinations(catalog: pikepdf.Object) -> dict[str, pikepdf.Object]:
