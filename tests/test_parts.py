@@ -182,3 +182,36 @@ def test_a_sheet_that_cannot_fit_takes_two_pages_and_the_next_pages_move(tmp_pat
             assert str(number) in [f.strip() for f in folios], (number, folios)
     report = json.loads((tmp_path / "dist" / "fit-report.json").read_text(encoding="utf-8"))
     assert not next(s for s in report["sheets"] if s["id"] == "a.3")["fits"]
+
+
+def test_a_killed_build_leaves_no_layout_worker_behind(tmp_path, fitted):
+    """The preview kills the layouts it no longer wants: their workers must go with them."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    build = subprocess.Popen([sys.executable, "-m", "nrbook", "build", "--source", str(fitted["source"]),
+                              "--out", str(tmp_path / "out"), "--format", "pdf", "--no-cache", "-q"],
+                             cwd=tmp_path, env={**os.environ, "NRBOOK_WORKERS": "2"})
+    workers: list[str] = []
+    deadline = time.monotonic() + 60
+    while not workers and build.poll() is None and time.monotonic() < deadline:
+        found = subprocess.run(["ps", "-o", "pid=", "--ppid", str(build.pid)], capture_output=True,
+                               text=True).stdout.split()
+        workers = [pid for pid in found if int(pid) != build.pid]
+        time.sleep(0.05)
+    assert workers, "the build forked its layout workers"
+    build.send_signal(signal.SIGKILL)
+    build.wait()
+    deadline = time.monotonic() + 10
+    def alive(pid: str) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if alive(pid)]

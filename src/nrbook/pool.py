@@ -50,7 +50,10 @@ class Pool:
             context = multiprocessing.get_context("fork")
             for index in range(workers):
                 mine, theirs = context.Pipe()
-                process = context.Process(target=_serve, args=(theirs, state), daemon=True,
+                # A worker must not hold the other workers' ends: each would keep the others
+                # waiting for jobs after the build is gone.
+                others = [connection for _, connection in self.workers] + [mine]
+                process = context.Process(target=_serve, args=(theirs, state, others), daemon=True,
                                           name=f"nrbook-layout-{index}")
                 process.start()
                 theirs.close()
@@ -128,6 +131,20 @@ class Pool:
         self.close()
 
 
+def _end_with_parent() -> None:
+    """Be killed with the build, even when it is killed (a preview's cancelled layout): Linux only."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the build ended before the call above
+            os._exit(0)
+    except (OSError, AttributeError):
+        pass
+
+
 class _Failure:
     def __init__(self, trace: str):
         self.trace = trace
@@ -140,9 +157,13 @@ def _call(function: Callable[..., Any], state: Any, args: tuple[Any, ...]) -> An
         return _Failure(traceback.format_exc())
 
 
-def _serve(connection: Connection, state: Any) -> None:
-    """A worker: run jobs until told to stop."""
+def _serve(connection: Connection, state: Any, others: list[Connection]) -> None:
+    """A worker: run jobs until told to stop, or until the build is gone."""
     import weasyprint
+
+    for other in others:
+        other.close()
+    _end_with_parent()
 
     # The build's terminal display lives in the parent: the workers stay silent.
     weasyprint.PROGRESS_LOGGER.handlers.clear()
