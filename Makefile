@@ -12,11 +12,11 @@ STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 RELEASE_STAMP := $(VENV)/.installed-release
 
-.PHONY: all html pdf epub check serve check-epub epub-tools export release test bench clean setup \
+.PHONY: all html pdf epub check serve check-epub epub-tools export release sheets plan checklist test bench clean setup \
         setup-test system-packages help
 
 help:
-	@echo "make pdf | html | epub | all | sheets | check | serve | check-epub | export | release | bench | test | clean"
+	@echo "make pdf | html | epub | all | sheets | plan | checklist | check | serve | check-epub | export | release | bench | test | clean"
 
 # Set-up says one line; pip speaks only when it fails.
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
@@ -82,6 +82,16 @@ epub: $(SETUP)
 SHEETS ?=
 sheets: $(SETUP)
 	@$(NRBOOK) sheets --source $(SOURCE) --out $(OUT) $(SHEETS)
+
+# A workshop's documents, with the filters of sheets: make plan PLAN="--theme a --date 2026-12-03"
+# (PDF form and ODS), make checklist CHECKLIST="--profile eco"; the kit: make sheets SHEETS=--kit
+PLAN ?=
+CHECKLIST ?=
+plan: $(SETUP)
+	@$(NRBOOK) plan --source $(SOURCE) --out $(OUT) $(PLAN)
+
+checklist: $(SETUP)
+	@$(NRBOOK) checklist --source $(SOURCE) --out $(OUT) $(CHECKLIST)
 
 check: $(SETUP)
 	@$(NRBOOK) check --source $(SOURCE)

@@ -15,6 +15,7 @@ from conftest import CORPUS, CORPUS_CONFIG, ROOT, build_book, run_nrbook
 from lxml import html as lxml_html
 from pdfread import PdfBook, page_images
 from pypdf import PdfReader
+from test_paper_links import assert_every_sheet_code_decodes
 
 from nrbook.writers import WRITERS
 
@@ -240,3 +241,8 @@ def test_handouts_are_the_books_pages_pixel_for_pixel(corpus, pdf, tmp_path):
     assert PdfBook(handout).pages == [pdf.pages[n - 1] for n in pages], "text, folios, running heads"
     for sheet_id, mine, books in zip(ids, page_images(handout), page_images(corpus["pdf"], numbers=pages)):
         assert mine.tobytes() == books.tobytes(), f"{sheet_id}: not the book's page at 50 dpi"
+
+
+def test_every_printed_sheet_has_a_qr_code_that_reads_as_its_page_on_the_site(corpus):
+    """The publishers' long addresses give the densest codes: each is decoded at 200 dpi."""
+    assert_every_sheet_code_decodes(corpus["pdf"], CORPUS, CORPUS_CONFIG, sample=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from conftest import CONTENT, CORPUS, CORPUS_CONFIG, MINI, build_book, copy_book, run_nrbook
+from conftest import CORPUS, CORPUS_CONFIG, MINI, build_book, copy_book, run_nrbook
 from epubcheckers import missing_ace, missing_epubcheck, run_ace, run_epubcheck
 from lxml import etree
 from pdfread import PdfBook
@@ -72,11 +72,9 @@ def mini_pdf(mini_epub) -> PdfBook:
 
 
 @pytest.fixture(scope="session")
-def content_epub(tmp_path_factory) -> Epub:
+def content_epub(content_build) -> Epub:
     """The content's EPUB as released: built with its PDF, so with its page list."""
-    out = tmp_path_factory.mktemp("content-epub")
-    written, _ = build_book(CONTENT, out, formats=("pdf", "epub"))
-    return Epub(next(p for p in written if p.suffix == ".epub"))
+    return Epub(content_build["epub"])
 
 
 @pytest.fixture(scope="session")

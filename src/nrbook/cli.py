@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import BuildFailed, Diagnostics
+from .workshop_cli import add_workshop_commands, date_argument, selection_writer
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -27,6 +28,9 @@ examples:
                                                 a new sheet with the next free id, ready to fill
   nrbook new theme --title "Numérique et territoires"
   nrbook sheets --theme a --split               one-page handouts of chosen sheets
+  nrbook sheets --theme a --kit                 the workshop kit: cover, matrix, sheets, action plan
+  nrbook plan --priority Prioritaire            the action plan to fill in (PDF form and ODS)
+  nrbook checklist                              the self-assessment checklist (boxes to tick)
   nrbook export --format json --out -           every practice as data
   nrbook release                                every download of this version, checked, in
                                                 dist/release/<version>/ with its page and checksums
@@ -34,6 +38,21 @@ examples:
 
 'nrbook COMMAND --help' describes each command, with examples.
 """
+
+
+class CommandsFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps each command's description on its name's line.
+
+    argparse measures the commands' names two columns short of their indentation, and so
+    would push the description of the longest name ("checklist") to a line of its own.
+    """
+
+    def add_argument(self, action: argparse.Action) -> None:
+        super().add_argument(action)
+        if action.help is not argparse.SUPPRESS:
+            for subaction in self._iter_indented_subactions(action):  # indented while iterating
+                length = len(self._format_action_invocation(subaction)) + self._current_indent
+                self._action_max_length = max(self._action_max_length, length)
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -62,9 +81,20 @@ def _printing_arguments(parser: argparse.ArgumentParser) -> None:
                         help="eco: ink-saving print profile, no background fills")
     parser.add_argument("--no-cache", action="store_true",
                         help="measure every sheet again, ignoring and not filling .nrbook-cache/")
+    parser.add_argument("--no-qr", action="store_true",
+                        help="no QR code on the printed sheets (book.toml: [print] qr_codes = false)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="say what each step did (each sheet's fitting setting)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+
+
+def _selection_arguments(parser: argparse.ArgumentParser) -> None:
+    """The filters that choose practices: sheets, plan and checklist."""
+    parser.add_argument("--ids", default="", metavar="LIST", help="sheet ids, comma-separated: a.1,c.2")
+    parser.add_argument("--theme", default="", help="theme letter, folder or title: a")
+    parser.add_argument("--priority", default="", help="Prioritaire, Recommandée or 'Aller plus loin'")
+    parser.add_argument("--difficulty", default="", help="Facile, Moyenne or Difficile")
+    parser.add_argument("--pilot", default="", help="part of a pilot's name: \"Direction des achats\"")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -72,7 +102,7 @@ def make_parser() -> argparse.ArgumentParser:
         prog="nrbook",
         description="Publish the Guide de bonnes pratiques numérique responsable from Markdown "
                     "sources: one HTML book, a printable PDF, one-page practice sheets.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EPILOG, formatter_class=CommandsFormatter)
     parser.add_argument("--version", action="version", version=f"nrbook {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -91,25 +121,30 @@ def make_parser() -> argparse.ArgumentParser:
     _printing_arguments(build)
 
     sheets = commands.add_parser(
-        "sheets", help="print chosen practice sheets as one-page handouts for a workshop",
+        "sheets", help="chosen practice sheets as one-page handouts, or a workshop kit",
         description="Write one PDF of the selected sheets, each on its own page, exactly as in the "
                     "book (same layout, same fitting). Filters combine; without any, every sheet.",
         epilog="examples:\n  nrbook sheets --ids a.1,c.2\n"
                "  nrbook sheets --theme a --priority Prioritaire --split\n"
-               "  nrbook sheets --pilot \"Direction des achats\" --duplex --profile eco",
+               "  nrbook sheets --pilot \"Direction des achats\" --duplex --profile eco\n"
+               "  nrbook sheets --theme a --kit --date 2026-12-03   the workshop kit",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     _source_arguments(sheets)
     sheets.add_argument("--out", type=Path, default=Path("dist"), metavar="DIR",
                         help="output folder (default: dist/)")
-    sheets.add_argument("--ids", default="", metavar="LIST", help="sheet ids, comma-separated: a.1,c.2")
-    sheets.add_argument("--theme", default="", help="theme letter, folder or title: a")
-    sheets.add_argument("--priority", default="", help="Prioritaire, Recommandée or 'Aller plus loin'")
-    sheets.add_argument("--difficulty", default="", help="Facile, Moyenne or Difficile")
-    sheets.add_argument("--pilot", default="", help="part of a pilot's name: \"Direction des achats\"")
-    sheets.add_argument("--split", action="store_true", help="also write one PDF per sheet (a.1.pdf)")
+    _selection_arguments(sheets)
+    kinds_of_output = sheets.add_mutually_exclusive_group()
+    kinds_of_output.add_argument("--split", action="store_true",
+                                 help="also write one PDF per sheet (a.1.pdf)")
+    kinds_of_output.add_argument("--kit", action="store_true",
+                                 help="the workshop kit instead: cover, matrix, the sheets and the "
+                                      "action plan in one PDF (dist/<name>-atelier.pdf)")
     sheets.add_argument("--duplex", action="store_true",
                         help="two-sided printing: a blank verso after each sheet")
+    date_argument(sheets)
     _printing_arguments(sheets)
+
+    add_workshop_commands(commands, _source_arguments, _selection_arguments)
 
     check = commands.add_parser(
         "check", help="validate the sources and report every problem; write nothing",
@@ -299,13 +334,14 @@ def _run(arguments: argparse.Namespace) -> int:
                   f"{len(rendered.sheets)} practices", file=sys.stderr)
         return EXIT_OK
 
-    if arguments.command == "sheets":
-        return _sheets(arguments, diagnostics, started)
+    if arguments.command in ("sheets", "plan", "checklist"):
+        return _selected(arguments, diagnostics, started)
 
     options = BuildOptions(source=arguments.source, config=arguments.config, out=arguments.out,
                            formats=arguments.format, strict=arguments.strict,
                            verbose=arguments.verbose, profile=arguments.profile,
-                           cache=None if arguments.no_cache else BuildOptions.cache)
+                           cache=None if arguments.no_cache else BuildOptions.cache,
+                           qr_codes=not arguments.no_qr)
     context_facts: dict = {}
     written = build(options, diagnostics, facts=context_facts,
                     progress=progress_for(arguments.quiet))
@@ -320,35 +356,34 @@ def _run(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _sheets(arguments: argparse.Namespace, diagnostics: Diagnostics, started: float) -> int:
-    from functools import partial
-
+def _selected(arguments: argparse.Namespace, diagnostics: Diagnostics, started: float) -> int:
+    """The commands that print chosen practices: sheets (and its kit), plan, checklist."""
     from .context import BuildOptions
     from .pipeline import build
     from .progress import progress_for
     from .selection import SelectionError, SheetFilter
-    from .writers.handouts import HandoutWriter
 
     selection = SheetFilter(ids=tuple(i.strip() for i in arguments.ids.split(",") if i.strip()),
                             theme=arguments.theme, priority=arguments.priority,
                             difficulty=arguments.difficulty, pilot=arguments.pilot)
+    no_cache = getattr(arguments, "no_cache", False)
     options = BuildOptions(source=arguments.source, config=arguments.config, out=arguments.out,
-                           strict=arguments.strict, verbose=arguments.verbose, profile=arguments.profile,
-                           cache=None if arguments.no_cache else BuildOptions.cache)
+                           strict=arguments.strict, verbose=getattr(arguments, "verbose", False),
+                           profile=arguments.profile, cache=None if no_cache else BuildOptions.cache,
+                           qr_codes=not getattr(arguments, "no_qr", False))
     facts: dict = {}
     try:
         written = build(options, diagnostics, facts=facts, progress=progress_for(arguments.quiet),
-                        writers=[partial(
-            HandoutWriter, selection=selection, split=arguments.split, duplex=arguments.duplex)])
+                        writers=[selection_writer(arguments, selection)])
     except SelectionError as error:
         report(diagnostics)
-        print(f"nrbook sheets: {error}; nothing was written", file=sys.stderr)
+        print(f"nrbook {arguments.command}: {error}; nothing was written", file=sys.stderr)
         return EXIT_USAGE
     report(diagnostics)
-    if arguments.verbose:
+    if getattr(arguments, "verbose", False):
         _print_fits(facts)
     if not arguments.quiet:
-        chosen = facts.get("handout_sheets", [])
+        chosen = facts.get("handout_sheets") or facts.get("workshop_sheets", [])
         print(f"selected {len(chosen)} sheet{'s' if len(chosen) != 1 else ''}: {', '.join(chosen)}",
               file=sys.stderr)
         for path in written:

@@ -43,6 +43,9 @@ RELEASE_KEYS: dict[str, tuple[object, str]] = {
     "previous": ("", "the edition that nrbook release compares with when dist/release/ holds no earlier "
                  "one: a JSON export, a release folder or its edition.json, relative to this file"),
 }
+PRINT_KEYS: dict[str, tuple[object, str]] = {
+    "qr_codes": (True, "a QR code of each printed sheet's address in its side column (true or false)"),
+}
 SHEET_URL_FIELDS = {"theme", "slug", "id"}  # the theme's folder, the sheet's file name, its id
 SHEETS_KEYS: dict[str, tuple[object, str]] = {
     "required": ([], "sheet fields this book requires, among priority, difficulty, pilots and "
@@ -56,6 +59,7 @@ SECTIONS: dict[str, dict[str, tuple[object, str]]] = {
     "site": SITE_KEYS,
     "sheets": SHEETS_KEYS,
     "release": RELEASE_KEYS,
+    "print": PRINT_KEYS,
 }
 # Free-form: values for template variables such as {{ metadata.guide.version }}.
 FREE_SECTIONS = {"variables"}
@@ -78,6 +82,7 @@ class BookConfig:
     sheet_url: str = ""
     required: frozenset[str] = frozenset()  # optional sheet fields this book requires ([sheets])
     previous_edition: Path | None = None  # [release] previous
+    qr_codes: bool = True
     variables: dict[str, object] = field(default_factory=dict, hash=False, compare=False)
 
 
@@ -203,6 +208,12 @@ def load_config(path: Path, diagnostics: Diagnostics) -> BookConfig | None:
             diagnostics.error(path, _line_of_key(text, "required"),
                               f"'{name}' in [sheets] required is not a field a sheet may leave out",
                               _suggest(name, list(OPTIONAL_SHEET_FIELDS), "choose among"))
+    qr_codes = get("print", "qr_codes")
+    if not isinstance(qr_codes, bool):
+        diagnostics.error(path, _line_of_key(text, "qr_codes"),
+                          f"'qr_codes' must be true or false, not {_type_name(qr_codes)}",
+                          "write qr_codes = false (without quotes) to print no QR code")
+        qr_codes = True
     variables = data.get("variables", {})
     if not isinstance(variables, dict):
         diagnostics.error(path, _line_of_key(text, "variables"), "'variables' must be a table",
@@ -222,10 +233,11 @@ def load_config(path: Path, diagnostics: Diagnostics) -> BookConfig | None:
         sheet_url=sheet_url,
         required=frozenset(required),
         previous_edition=(path.parent / previous_text).resolve() if previous_text else None,
+        qr_codes=qr_codes,
         variables=variables,
     )
 
 
 def _type_name(value: object) -> str:
-    return {bool: "a boolean", int: "a number", float: "a number", list: "a list",
+    return {str: "a string", bool: "a boolean", int: "a number", float: "a number", list: "a list",
             dict: "a table"}.get(type(value), type(value).__name__)

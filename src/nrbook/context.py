@@ -29,6 +29,7 @@ STYLESHEETS: dict[str, tuple[str, ...]] = {
     "print": ("base.css", "print.css"),
     "galley": ("base.css", "print.css", "galley.css"),
     "sheets": ("base.css", "print.css", "parts.css"),  # sheets laid out apart from the book
+    "workshop": ("base.css", "print.css", "workshop.css"),  # plan, checklist, the kit's cover
 }
 PROFILES = ("", "eco")
 #: Targets read by a browser get their styles inlined; the others are laid out by WeasyPrint,
@@ -50,6 +51,7 @@ class BuildOptions:
     layouts: Path = LAYOUTS_DIR
     styles: Path = STYLES_DIR
     cache: Path | None = Path(".nrbook-cache")  # None: measure everything, store nothing
+    qr_codes: bool = True  # --no-qr: no QR code on the printed sheets, whatever book.toml says
 
     @property
     def config_path(self) -> Path:
@@ -96,8 +98,19 @@ class BuildContext:
             build_date=self.build_date.strftime("%Y-%m-%dT%H:%M:%SZ"),
             generator_version=__version__,
             fit=extra.pop("fit", {}),
+            qr_codes=self.qr_addresses if target != "screen" else {},
             **extra,
         )
+
+    @cached_property
+    def qr_addresses(self) -> dict[str, str]:
+        """The address each printed sheet's QR code leads to, unless QR codes are turned off."""
+        if not (self.options.qr_codes and self.config.qr_codes):
+            return {}
+        from .writers.export import sheet_url  # here: the writers import this module
+
+        addresses = {sheet.id: sheet_url(self.book, sheet) for sheet in self.book.sheets}
+        return {i: a for i, a in addresses.items() if a.startswith(("https://", "http://"))}
 
     @property
     def name(self) -> str:

@@ -30,6 +30,7 @@ from lxml import html as lxml_html
 
 from . import __version__
 from .fonts import font_file, named_fonts
+from .paper_links import ADDRESS_ATTRIBUTE
 from .render import RenderedSheet
 
 if TYPE_CHECKING:
@@ -180,13 +181,18 @@ def _text_lines(html: object, chars_per_line: int) -> tuple[int, int]:
         if element.tag == "p" and element.xpath("ancestor::li"):
             continue  # counted with its list item
         nested = element.tag == "li" and element.find(".//li") is not None
-        text = (element.text or "") if nested else element.text_content()
+        text = (element.text or "") if nested else element.text_content() + "".join(
+            f" ({a.get(ADDRESS_ATTRIBUTE)})" for a in element.iter("a") if a.get(ADDRESS_ATTRIBUTE))
         lines += max(1, math.ceil(len(" ".join(text.split())) / chars_per_line))
         blocks += 1
     return lines + 12 * len(root.xpath(".//img")), blocks
 
 
-def estimate_height(entry: RenderedSheet) -> float:
+#: Height that a QR code and its address add to the side column (styles/print.css).
+QR_CODE_MM = 22
+
+
+def estimate_height(entry: RenderedSheet, qr_code: bool = False) -> float:
     """A quick estimate, in pages, of a sheet's natural height at the natural setting."""
     body_lines, body_blocks = _text_lines(entry.body, 92)
     feedback_lines, feedback_blocks = _text_lines(entry.feedback, 88)
@@ -195,7 +201,8 @@ def estimate_height(entry: RenderedSheet) -> float:
               + sum(max(1, math.ceil(len(i) / 36)) for i in entry.sheet.indicators))
     body_mm = ((body_lines + feedback_lines) * 4.63 + (body_blocks + feedback_blocks) * 1.84
                + (14 if entry.feedback else 0))
-    side_mm = 64 + (fields + more_lines) * 4.05 + more_blocks * 1.2 + (12 if entry.more else 0)
+    side_mm = (64 + (fields + more_lines) * 4.05 + more_blocks * 1.2 + (12 if entry.more else 0)
+               + (QR_CODE_MM if qr_code else 0))
     head_mm = 10 + math.ceil((len(entry.sheet.title) + 5) / 62) * 7.5
     return (head_mm + max(body_mm, side_mm)) / 259
 
@@ -274,8 +281,9 @@ class SheetFitter:
     """
 
     def __init__(self, sheets: list[RenderedSheet], galley: Render, floor: int, cache: FitCache,
-                 keys: dict[str, str]):
+                 keys: dict[str, str], qr_codes: frozenset[str] = frozenset()):
         self.sheets = sheets
+        self.qr_codes = qr_codes  # the sheets printed with a QR code
         self.galley = galley
         self.floor = floor
         self.cache = cache
@@ -297,7 +305,7 @@ class SheetFitter:
             cached = self.cache.get(self.keys[entry.sheet.id])
             if cached is not None:
                 self.fits[entry.sheet.id] = cached
-            elif estimate_height(entry) < MEASURE_ABOVE:
+            elif estimate_height(entry, entry.sheet.id in self.qr_codes) < MEASURE_ABOVE:
                 self.fits[entry.sheet.id] = SheetFit(entry.sheet.id, 0, 0.0, 0.0, 0.0, 0.0, True,
                                                      measured_on="page")
                 self.provisional.add(entry.sheet.id)

@@ -170,7 +170,8 @@ def sheet_fitter(context: BuildContext, entries: list[RenderedSheet]) -> SheetFi
     keys = {entry.sheet.id: cache.key(styles + context.html("galley.html.j2", target="galley",
                                                             galley=[(entry, 0)]))
             for entry in entries}
-    return SheetFitter(entries, galley, fit_levels(context.options.styles), cache, keys)
+    return SheetFitter(entries, galley, fit_levels(context.options.styles), cache, keys,
+                       frozenset(context.qr_addresses))
 
 
 @dataclass

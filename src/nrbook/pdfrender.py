@@ -16,6 +16,7 @@ from weasyprint.urls import path2url
 from . import machine
 from .context import STYLESHEETS, BuildContext
 from .diagnostics import Diagnostics, Problem
+from .pdf_forms import tidy_radio_groups
 from .sandbox import SandboxFetcher
 
 #: Tagged PDF with a structure tree, /Lang and the title shown: accessible by default.
@@ -97,13 +98,17 @@ def stylesheet_for(context: BuildContext, target: str) -> weasyprint.CSS:
 
 
 def render_document(context: BuildContext, html_text: str, name: str, target: str = "print",
-                    galley: bool = False) -> weasyprint.Document:
-    """Lay out an HTML document of the book with the target's styles, inside the sandbox."""
+                    galley: bool = False, forms: bool = False) -> weasyprint.Document:
+    """Lay out an HTML document of the book with the target's styles, inside the sandbox.
+
+    ``forms``: the document's <input> and <select> become PDF form fields.
+    """
     stylesheet = stylesheet_for(context, target)
     with weasyprint_warnings(context, name, GALLEY_NOISE if galley else ()):
         html = weasyprint.HTML(string=html_text, base_url=path2url(context.book.root),
                                url_fetcher=sandbox_for(context, name))
-        return html.render(stylesheets=[stylesheet], font_config=_FONTS, **PDF_OPTIONS)
+        return html.render(stylesheets=[stylesheet], font_config=_FONTS, **PDF_OPTIONS,
+                           **({"pdf_forms": True} if forms else {}))
 
 
 def pdf_identifier(context: BuildContext) -> bytes:
@@ -180,6 +185,7 @@ def finisher(part: str = ""):
     def finish(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
         describe_links(document, pdf)
         scope_table_headers(pdf)
+        tidy_radio_groups(pdf)
         if part:
             name_header_ids(pdf, f"{part}-")
     return finish

@@ -21,6 +21,7 @@ from .markdown_ext import (
 )
 from .model import DIFFICULTIES, PRIORITIES, Book, Chapter, Sheet, Source, Theme
 from .outline import namespace_ids, shift_headings
+from .paper_links import breakable, mark_addresses, qr_svg, short_address
 from .references import Asset, ReferencePolicy
 
 #: Python-Markdown extensions that real content needs; nrbook's own come after.
@@ -103,6 +104,7 @@ class MarkdownRenderer:
         fragment = lxml_html.fragment_fromstring(converted, create_parent="div")
         dsfr.apply(fragment)  # first: what the book drops raises no warning
         self.policy.apply(fragment, source)
+        mark_addresses(fragment)  # the address each web link shows on paper
         dsfr.prune_empty(fragment)
         shift_headings(fragment, top_level)
         if mark_blocks:
@@ -215,6 +217,9 @@ def layout_environment(layouts: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     environment.filters["css_string"] = css_string
+    environment.globals["qr_svg"] = qr_svg
+    environment.filters["short_address"] = short_address
+    environment.filters["breakable"] = breakable
     return environment
 
 

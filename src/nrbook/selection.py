@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from .model import DIFFICULTIES, PRIORITIES, Book, Sheet, sheet_sort_key
+from .model import DIFFICULTIES, PRIORITIES, Book, Sheet, Theme, sheet_sort_key
 
 
 class SelectionError(Exception):
@@ -31,6 +31,38 @@ def _fold(text: str) -> str:
     return " ".join(text.replace("’", "'").casefold().split())
 
 
+@dataclass(frozen=True)
+class NamedFilters:
+    """The filters of a selection as the book names them, to print the selection in words."""
+
+    ids: tuple[str, ...]
+    themes: tuple[Theme, ...]
+    priority: str
+    difficulty: str
+    pilot: str
+
+
+def _themes_named(book: Book, value: str) -> list[Theme]:
+    wanted = _fold(value).rstrip(".")
+    return [t for t in book.themes if wanted in {t.id, _fold(t.slug), _fold(t.title)}]
+
+
+def _choice(value: str, choices: tuple[str, ...]) -> str | None:
+    return next((c for c in choices if _fold(c) == _fold(value)), None)
+
+
+def named_filters(book: Book, selection: SheetFilter) -> NamedFilters:
+    """The given filters with the book's own theme, priority and difficulty names."""
+    return NamedFilters(
+        ids=tuple(dict.fromkeys(selection.ids)),
+        themes=tuple(_themes_named(book, selection.theme)) if selection.theme else (),
+        priority=(_choice(selection.priority, PRIORITIES) or selection.priority) if selection.priority else "",
+        difficulty=(_choice(selection.difficulty, DIFFICULTIES) or selection.difficulty)
+        if selection.difficulty else "",
+        pilot=selection.pilot,
+    )
+
+
 def _matchers(book: Book, selection: SheetFilter) -> list[tuple[str, str, set[str]]]:
     """For each filter given: its flag, its value, and the ids of the sheets it matches."""
     matchers = []
@@ -44,8 +76,7 @@ def _matchers(book: Book, selection: SheetFilter) -> list[tuple[str, str, set[st
                                  "--ids: the book has no sheet")
         matchers.append(("--ids", ",".join(selection.ids), set(selection.ids)))
     if selection.theme:
-        wanted = _fold(selection.theme).rstrip(".")
-        themes = [t for t in book.themes if wanted in {t.id, _fold(t.slug), _fold(t.title)}]
+        themes = _themes_named(book, selection.theme)
         if not themes:
             raise SelectionError(f"--theme: no theme '{selection.theme}'; themes: "
                                  + ", ".join(f"{t.id} ({t.title})" for t in book.themes))
@@ -54,7 +85,7 @@ def _matchers(book: Book, selection: SheetFilter) -> list[tuple[str, str, set[st
             ("--priority", selection.priority, PRIORITIES, "priority"),
             ("--difficulty", selection.difficulty, DIFFICULTIES, "difficulty")):
         if value:
-            chosen = next((c for c in choices if _fold(c) == _fold(value)), None)
+            chosen = _choice(value, choices)
             if chosen is None:
                 raise SelectionError(f"{flag}: '{value}' is not one of {', '.join(choices)}")
             matchers.append((flag, value, {s.id for s in sheets if getattr(s, attribute) == chosen}))

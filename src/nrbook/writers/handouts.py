@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import copy
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,7 +56,7 @@ class HandoutWriter(Writer):
         context.progress.step(f"finding or laying out {len(sheets)} sheet{'s' * (len(sheets) > 1)}")
         with tempfile.TemporaryDirectory(prefix="nrbook-handouts-") as scratch:
             sources = sheet_sources(context, sheets, Path(scratch))
-            blank = self.blank_page(Path(scratch)) if self.duplex else None
+            blank = self.blank_pdf(Path(scratch)) if self.duplex else None
             parts, place = [], 0
             for path, pages in sources:
                 parts.append(Part(path, tuple(range(place, place + len(pages))), pages))
@@ -76,7 +76,7 @@ class HandoutWriter(Writer):
         context.facts["handout_sheets"] = [s.id for s in sheets]
         return written
 
-    def blank_page(self, scratch: Path) -> Path:
+    def blank_pdf(self, scratch: Path) -> Path:
         """An empty verso, without running head or folio (laid out once, then kept)."""
         html = self.context.html("blank.html.j2", target="print")
         cache = PartCache(self.context.options.cache, layout_salt(self.context.options.styles))
@@ -92,19 +92,12 @@ class HandoutWriter(Writer):
         return path
 
 
-@dataclass
-class SheetPages:
-    """Each chosen sheet's pages laid out now, and a document to make PDFs of them with (``copy``)."""
+def sheet_pages(context: BuildContext, sheets: list[Sheet]) -> list[weasyprint.Page]:
+    """The pages of each sheet as the book prints them, as WeasyPrint pages (in the order given).
 
-    document: weasyprint.Document
-    pages: list[list[weasyprint.Page]]  # in the order the sheets were given
-
-
-def sheet_pages(context: BuildContext, sheets: list[Sheet]) -> SheetPages:
-    """The pages of each sheet as the book prints them, as WeasyPrint pages to combine with others.
-
-    Only these sheets are laid out, in runs of sheets that follow each other in the book,
-    with the page numbers the book gives them (``book_page_map``).
+    For documents that combine sheets with pages of their own (the workshop kit): only these
+    sheets are laid out, in runs of sheets that follow each other in the book, with the page
+    numbers the book gives them. Their links to other sheets lead to them online.
     """
     from ..parts import lay_out_run, runs, sheet_fitter
 
@@ -114,13 +107,41 @@ def sheet_pages(context: BuildContext, sheets: list[Sheet]) -> SheetPages:
     fitter = sheet_fitter(context, entries)
     fitter.plan()
     pages: dict[str, list[weasyprint.Page]] = {}
-    documents = []
     for run in runs(entries, page_map):
         layout = lay_out_run(context, run, page_map, fitter, online(context))
-        documents.append(layout.document)
         remaining = list(layout.document.pages)
         for sheet_id in run.ids:
             taken = layout.sheet_pages.get(sheet_id, 1)
             pages[sheet_id], remaining = remaining[:taken], remaining[taken:]
         context.facts.setdefault("fit", {}).update(layout.fits)
-    return SheetPages(documents[0], [pages[entry.sheet.id] for entry in entries])
+    return [page for entry in entries for page in pages[entry.sheet.id]]
+
+
+def blank_page(context: BuildContext) -> weasyprint.Page:
+    """An empty verso, without running head or folio."""
+    from ..pdfrender import render_document
+
+    html_text = context.html("blank.html.j2", target="print")
+    return render_document(context, html_text, "blank").pages[0]
+
+
+def with_versos(pages: list[weasyprint.Page], blank: weasyprint.Page | None) -> list[weasyprint.Page]:
+    """For two-sided printing: a blank verso after each page, so each sheet starts a leaf."""
+    return [page for recto in pages for page in ((recto, blank) if blank is not None else (recto,))]
+
+
+def links_inside(pages: list[weasyprint.Page]) -> list[weasyprint.Page]:
+    """The pages without their links to pages left out (a matrix's link to a sheet not there).
+
+    The words stay; only the link, which would lead nowhere, goes (WeasyPrint would drop
+    it too, with a warning for each).
+    """
+    anchors = {anchor for page in pages for anchor in page.anchors}
+    kept = []
+    for page in pages:
+        links = [link for link in page.links if link[0] != "internal" or link[1] in anchors]
+        if len(links) != len(page.links):
+            page = copy.copy(page)  # the book's own page keeps its links
+            page.links = links
+        kept.append(page)
+    return kept
