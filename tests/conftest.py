@@ -63,3 +63,17 @@ def content_build(tmp_path_factory) -> dict[str, object]:
     written, diagnostics = build_book(CONTENT, out, formats=("html", "pdf", "epub"))
     files = {path.suffix.lstrip("."): path for path in written}
     return {**files, "diagnostics": diagnostics}
+
+
+@pytest.fixture(scope="session")
+def corpus_build(tmp_path_factory) -> dict[str, object]:
+    """The publishers' sources built in every format, once for every test that reads them."""
+    from nrbook.writers import WRITERS
+
+    if not CORPUS.is_dir():
+        pytest.skip(f"the publishers' corpus is not at {CORPUS}")
+    out = tmp_path_factory.mktemp("corpus-dist")
+    formats = tuple(name for name in ("html", "pdf", "epub") if name in WRITERS)
+    written, diagnostics = build_book(CORPUS, out, formats, config=CORPUS_CONFIG)
+    files = {path.suffix.lstrip("."): path for path in written}
+    return {**files, "diagnostics": diagnostics}

@@ -1,0 +1,103 @@
+"""What the joined PDF needs beyond WeasyPrint's output to conform: PDF/UA-1, and PDF/A-2 for archives.
+
+Each function states the rule it satisfies, as veraPDF names it (clause-test). They run
+once on the final file (``pdfjoin`` calls ``finishing(context)`` before it saves).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from xml.etree import ElementTree
+
+import pikepdf
+
+from .context import BuildContext
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
+PDFAID = "http://www.aiim.org/pdfa/ns/id/"
+#: PDF/A-2 knows only the schemas of its own time: pdfuaid (PDF/UA's identification) must be
+#: described by an extension schema in the XMP itself (ISO 19005-2, 6.6.2.3; veraPDF 6.6.2.3.1-1).
+PDFUA_EXTENSION = f"""\
+<rdf:Description xmlns:rdf="{RDF}" rdf:about=""
+    xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
+    xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"
+    xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+  <pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+    <pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
+    <pdfaSchema:namespaceURI>{PDFUAID}</pdfaSchema:namespaceURI>
+    <pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+    <pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">
+      <pdfaProperty:name>part</pdfaProperty:name>
+      <pdfaProperty:valueType>Integer</pdfaProperty:valueType>
+      <pdfaProperty:category>internal</pdfaProperty:category>
+      <pdfaProperty:description>Indicates which part of ISO 14289 the file conforms to</pdfaProperty:description>
+    </rdf:li></rdf:Seq></pdfaSchema:property>
+  </rdf:li></rdf:Bag></pdfaExtension:schemas>
+</rdf:Description>"""
+
+Finish = Callable[[pikepdf.Pdf], None]
+
+
+HEADINGS = {f"/H{level}": level for level in range(1, 7)}
+#: Structure elements that never hold a heading: the walk does not go into them.
+LEAVES = {"/P", "/Span", "/Link", "/Lbl", "/Figure", "/Caption", "/TH", "/TD", *HEADINGS}
+
+
+def finishing(context: BuildContext) -> Finish:
+    """What the build's profile needs done on its joined PDF."""
+    def finish(pdf: pikepdf.Pdf) -> None:
+        nest_headings(pdf)
+        if context.options.profile == "archive":
+            declare_archive(pdf)
+    return finish
+
+
+def nest_headings(pdf: pikepdf.Pdf) -> None:
+    """Number the headings from H1 down without skipping a level (PDF/UA-1 7.4.2-1).
+
+    The book's outline is nested from its H1 (``outline.py``), but a document of sheets
+    alone (a handout) starts at the sheets' H3, and a source may skip a level inside: the
+    whole document moves up to start at H1, and a heading deeper than one level below the
+    one before it comes up to that level. Only the tags change: the pages stay as printed.
+    """
+    headings: list[tuple[pikepdf.Object, int]] = []
+    pending = list(reversed(list(pdf.Root.StructTreeRoot.K)))
+    while pending:
+        element = pending.pop()
+        if not isinstance(element, pikepdf.Dictionary) or "/S" not in element:
+            continue
+        kind = str(element.S)
+        if kind in HEADINGS:
+            headings.append((element, HEADINGS[kind]))
+        if kind not in LEAVES and "/K" in element:
+            kids = element.K
+            pending.extend(reversed(list(kids)) if isinstance(kids, pikepdf.Array) else [kids])
+    if not headings:
+        return
+    shift, previous = min(level for _, level in headings) - 1, 0
+    for element, level in headings:
+        nested = min(level - shift, previous + 1)
+        if nested != level:
+            element.S = pikepdf.Name(f"/H{nested}")
+        previous = nested
+
+
+def declare_archive(pdf: pikepdf.Pdf) -> None:
+    """Claim PDF/UA-1 beside the PDF/A-2a that WeasyPrint claimed (PDF/UA-1 5-1, PDF/A-2 6.6.2.3.1-1).
+
+    The archive edition is laid out as PDF/A-2a, whose XMP names only PDF/A; PDF/UA-1 asks
+    for ``pdfuaid:part`` too, and PDF/A-2 for the extension schema that defines it.
+    """
+    for prefix, uri in (("rdf", RDF), ("pdfuaid", PDFUAID), ("pdfaid", PDFAID)):
+        ElementTree.register_namespace(prefix, uri)
+    data = pdf.Root.Metadata.read_bytes()
+    start, end = data.index(b"<rdf:RDF"), data.index(b"</rdf:RDF>") + len(b"</rdf:RDF>")
+    rdf = ElementTree.fromstring(data[start:end])
+    if not any(d.get(f"{{{PDFUAID}}}part") for d in rdf.iter(f"{{{RDF}}}Description")):
+        identification = ElementTree.SubElement(rdf, f"{{{RDF}}}Description",
+                                                {f"{{{RDF}}}about": "", f"{{{PDFUAID}}}part": "1"})
+        identification.tail = "\n"
+        rdf.append(ElementTree.fromstring(PDFUA_EXTENSION))
+    xmp = data[:start] + ElementTree.tostring(rdf, encoding="utf-8", xml_declaration=False) + data[end:]
+    pdf.Root.Metadata = pdf.make_stream(xmp, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
