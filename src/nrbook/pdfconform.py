@@ -7,9 +7,8 @@ once on the final file (``pdfjoin`` calls ``finishing(context)`` before it saves
 from __future__ import annotations
 
 from collections.abc import Callable
-from xml.etree import ElementTree
-
 import pikepdf
+from lxml import etree
 
 from .context import BuildContext
 
@@ -50,6 +49,7 @@ def finishing(context: BuildContext) -> Finish:
         nest_headings(pdf)
         if context.options.profile == "archive":
             declare_archive(pdf)
+            share_output_profile(pdf)
     return finish
 
 
@@ -89,15 +89,42 @@ def declare_archive(pdf: pikepdf.Pdf) -> None:
     The archive edition is laid out as PDF/A-2a, whose XMP names only PDF/A; PDF/UA-1 asks
     for ``pdfuaid:part`` too, and PDF/A-2 for the extension schema that defines it.
     """
-    for prefix, uri in (("rdf", RDF), ("pdfuaid", PDFUAID), ("pdfaid", PDFAID)):
-        ElementTree.register_namespace(prefix, uri)
     data = pdf.Root.Metadata.read_bytes()
     start, end = data.index(b"<rdf:RDF"), data.index(b"</rdf:RDF>") + len(b"</rdf:RDF>")
-    rdf = ElementTree.fromstring(data[start:end])
-    if not any(d.get(f"{{{PDFUAID}}}part") for d in rdf.iter(f"{{{RDF}}}Description")):
-        identification = ElementTree.SubElement(rdf, f"{{{RDF}}}Description",
-                                                {f"{{{RDF}}}about": "", f"{{{PDFUAID}}}part": "1"})
-        identification.tail = "\n"
-        rdf.append(ElementTree.fromstring(PDFUA_EXTENSION))
-    xmp = data[:start] + ElementTree.tostring(rdf, encoding="utf-8", xml_declaration=False) + data[end:]
+    rdf = etree.fromstring(data[start:end])  # lxml keeps every prefix as WeasyPrint wrote it
+    if not rdf.xpath("//@pdfuaid:part", namespaces={"pdfuaid": PDFUAID}):
+        identification = etree.SubElement(rdf, f"{{{RDF}}}Description", {f"{{{RDF}}}about": ""},
+                                          nsmap={"pdfuaid": PDFUAID})
+        identification.set(f"{{{PDFUAID}}}part", "1")
+        rdf.append(etree.fromstring(PDFUA_EXTENSION))
+    xmp = data[:start] + etree.tostring(rdf, encoding="utf-8") + data[end:]
     pdf.Root.Metadata = pdf.make_stream(xmp, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
+
+
+def share_output_profile(pdf: pikepdf.Pdf) -> None:
+    """Let every part's sRGB colour space use the output intent's one ICC profile.
+
+    Each part laid out as PDF/A embeds the same sRGB profile (2.5 KB) for its colour space;
+    once joined they are one profile, and the copies are not written.
+    """
+    intents = pdf.Root.get("/OutputIntents")
+    if not intents:
+        return
+    profile = intents[0].DestOutputProfile
+    data = profile.read_bytes()
+    seen: set[tuple[int, int]] = set()
+    pending = [page.obj.get("/Resources") for page in pdf.pages]
+    while pending:
+        resources = pending.pop()
+        if not isinstance(resources, pikepdf.Dictionary) or resources.objgen in seen:
+            continue
+        if resources.is_indirect:
+            seen.add(resources.objgen)
+        for space in (resources.get("/ColorSpace") or {}).values():
+            if isinstance(space, pikepdf.Array) and len(space) == 2 and space[0] == pikepdf.Name.ICCBased \
+                    and space[1].objgen != profile.objgen and space[1].read_bytes() == data:
+                space[1] = profile
+        for kind in ("/XObject", "/Pattern"):
+            for item in (resources.get(kind) or {}).values():
+                if isinstance(item, (pikepdf.Dictionary, pikepdf.Stream)) and "/Resources" in item:
+                    pending.append(item.Resources)
