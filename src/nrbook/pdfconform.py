@@ -6,7 +6,7 @@ once on the final file (``pdfjoin`` calls ``finishing(context)`` before it saves
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 import pikepdf
 from lxml import etree
 
@@ -56,12 +56,28 @@ def finishing(context: BuildContext) -> Finish:
 def nest_headings(pdf: pikepdf.Pdf) -> None:
     """Number the headings from H1 down without skipping a level (PDF/UA-1 7.4.2-1).
 
-    The book's outline is nested from its H1 (``outline.py``), but a document of sheets
-    alone (a handout) starts at the sheets' H3, and a source may skip a level inside: the
-    whole document moves up to start at H1, and a heading deeper than one level below the
-    one before it comes up to that level. Only the tags change: the pages stay as printed.
+    The book's outline is nested from its cover's H1 (``outline.py``), but a document of
+    sheets alone (a handout) starts at the sheets' H3: the whole document then moves up to
+    start at H1, and a heading deeper than one level below the one before it comes up to
+    that level. Only the tags change: the pages stay as printed. A document whose first
+    heading is an H1 is left as it is, after a walk of a few elements (the book's tree has
+    tens of thousands: reading them all would cost seconds).
     """
-    headings: list[tuple[pikepdf.Object, int]] = []
+    found = _headings(pdf)
+    first = next(found, None)
+    if first is None or first[1] == 1:
+        return
+    headings = [first, *found]
+    shift, previous = min(level for _, level in headings) - 1, 0
+    for element, level in headings:
+        nested = min(level - shift, previous + 1)
+        if nested != level:
+            element.S = pikepdf.Name(f"/H{nested}")
+        previous = nested
+
+
+def _headings(pdf: pikepdf.Pdf) -> Iterator[tuple[pikepdf.Object, int]]:
+    """The heading elements in reading order, with their levels, found as they are needed."""
     pending = list(reversed(list(pdf.Root.StructTreeRoot.K)))
     while pending:
         element = pending.pop()
@@ -69,18 +85,10 @@ def nest_headings(pdf: pikepdf.Pdf) -> None:
             continue
         kind = str(element.S)
         if kind in HEADINGS:
-            headings.append((element, HEADINGS[kind]))
+            yield element, HEADINGS[kind]
         if kind not in LEAVES and "/K" in element:
             kids = element.K
             pending.extend(reversed(list(kids)) if isinstance(kids, pikepdf.Array) else [kids])
-    if not headings:
-        return
-    shift, previous = min(level for _, level in headings) - 1, 0
-    for element, level in headings:
-        nested = min(level - shift, previous + 1)
-        if nested != level:
-            element.S = pikepdf.Name(f"/H{nested}")
-        previous = nested
 
 
 def declare_archive(pdf: pikepdf.Pdf) -> None:

@@ -17,7 +17,7 @@ from . import machine
 from .context import STYLESHEETS, BuildContext
 from .diagnostics import Diagnostics, Problem
 from .pdf_forms import tidy_radio_groups
-from .pdftags import nest_link_annotations, wrap_list_bodies
+from .pdftags import margins_as_artifacts, nest_link_annotations, wrap_list_bodies
 from .sandbox import SandboxFetcher
 
 #: Tagged PDF with a structure tree, /Lang and the title shown: accessible by default.
@@ -197,6 +197,7 @@ def finisher(part: str = ""):
         tidy_radio_groups(pdf)
         nest_link_annotations(pdf)
         wrap_list_bodies(pdf)
+        margins_as_artifacts(pdf)
         if part:
             name_header_ids(pdf, f"{part}-")
     return finish
