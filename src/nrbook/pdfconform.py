@@ -6,15 +6,16 @@ once on the final file (``pdfjoin`` calls ``finishing(context)`` before it saves
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+
 import pikepdf
 from lxml import etree
 
 from .context import BuildContext
+from .pdfjoin import Finish
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
-PDFAID = "http://www.aiim.org/pdfa/ns/id/"
 #: PDF/A-2 knows only the schemas of its own time: pdfuaid (PDF/UA's identification) must be
 #: described by an extension schema in the XMP itself (ISO 19005-2, 6.6.2.3; veraPDF 6.6.2.3.1-1).
 PDFUA_EXTENSION = f"""\
@@ -34,9 +35,6 @@ PDFUA_EXTENSION = f"""\
     </rdf:li></rdf:Seq></pdfaSchema:property>
   </rdf:li></rdf:Bag></pdfaExtension:schemas>
 </rdf:Description>"""
-
-Finish = Callable[[pikepdf.Pdf], None]
-
 
 HEADINGS = {f"/H{level}": level for level in range(1, 7)}
 #: Structure elements that never hold a heading: the walk does not go into them.
