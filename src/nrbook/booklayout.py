@@ -61,28 +61,31 @@ class RunResult:
 
 def lay_out_book(context: BuildContext, scratch: Path) -> LaidOutBook:
     """Lay out (or take from the cache) every part of the book; their PDFs stay in ``scratch``."""
-    entries = list(context.rendered.sheets)
-    fitter = sheet_fitter(context, entries)
-    to_measure = fitter.plan_known()
-    cache = PartCache(context.options.cache, layout_salt(context.options.styles))
-    stub_pages = stubs_for(fitter.fits)
-    laid_out: list[str] = []
-    measured = 0
-    while True:
-        attempt = _Attempt(context, fitter.fits, set(fitter.provisional), to_measure, cache,
-                           scratch, stub_pages)
-        book = attempt.run()
-        laid_out.extend(book.laid_out)
-        measured += book.measured
-        taken = {sheet_id: pages for result in attempt.results.values()
-                 for sheet_id, pages in result.sheet_pages.items()}
-        longer = {sheet_id: pages for sheet_id, pages in taken.items() if pages > 1}
-        if longer == stub_pages:
-            break
-        # A sheet that cannot fit takes more than its stub: the pages after it move.
-        stub_pages, to_measure = longer, []
-        fitter.fits.update(book.fits)
-        fitter.provisional.clear()
+    # The workers start first: each imports WeasyPrint while this process reads the sheets'
+    # settings from the cache. A worker never given a job is stopped at once.
+    with Pool(context, worker_count(len(context.book.themes) + 2)) as pool:
+        entries = list(context.rendered.sheets)
+        fitter = sheet_fitter(context, entries)
+        to_measure = fitter.plan_known()
+        cache = PartCache(context.options.cache, layout_salt(context.options.styles))
+        stub_pages = stubs_for(fitter.fits)
+        laid_out: list[str] = []
+        measured = 0
+        while True:
+            attempt = _Attempt(context, pool, fitter.fits, set(fitter.provisional), to_measure,
+                               cache, scratch, stub_pages)
+            book = attempt.run()
+            laid_out.extend(book.laid_out)
+            measured += book.measured
+            taken = {sheet_id: pages for result in attempt.results.values()
+                     for sheet_id, pages in result.sheet_pages.items()}
+            longer = {sheet_id: pages for sheet_id, pages in taken.items() if pages > 1}
+            if longer == stub_pages:
+                break
+            # A sheet that cannot fit takes more than its stub: the pages after it move.
+            stub_pages, to_measure = longer, []
+            fitter.fits.update(book.fits)
+            fitter.provisional.clear()
     book.laid_out, book.measured = laid_out, measured
     cache.trim()
     return book
@@ -91,7 +94,7 @@ def lay_out_book(context: BuildContext, scratch: Path) -> LaidOutBook:
 class _Attempt:
     """One layout of every part, for a given set of stubs."""
 
-    def __init__(self, context: BuildContext, fits: dict[str, SheetFit], provisional: set[str],
+    def __init__(self, context: BuildContext, pool: Pool, fits: dict[str, SheetFit], provisional: set[str],
                  to_measure: list[RenderedSheet], cache: PartCache, scratch: Path,
                  stub_pages: dict[str, int]):
         self.context = context
@@ -111,7 +114,7 @@ class _Attempt:
         self.handlers: dict[int, Callable[[int, Any], None]] = {}
         self.laid_out: list[str] = []
         self.measured = 0
-        self.pool: Pool | None = None
+        self.pool = pool
 
     def run(self) -> LaidOutBook:
         stored = self.cache.get(self.key)
@@ -121,17 +124,14 @@ class _Attempt:
             if self.skeleton is not None:
                 _replay(self.context, record["problems"])
         ready = self._ready_runs() if self.page_map is not None else []
-        jobs = (self.skeleton is None) + len(self.measuring) + len(ready) + \
-            (0 if self.page_map is not None else len(self.context.book.themes))
-        with Pool(self.context, worker_count(jobs)) as self.pool:
-            if self.skeleton is None:
-                self._submit(self._skeleton_laid_out, _lay_out_skeleton, self.html)
-            for theme_id, sheet_ids in self.measuring.items():
-                self._submit(self._measured(theme_id), _measure, tuple(sheet_ids))
-            self._schedule(ready)
-            while self.pool.busy:
-                job_id, worker, value = self.pool.result()
-                self.handlers.pop(job_id)(worker, value)
+        if self.skeleton is None:
+            self._submit(self._skeleton_laid_out, _lay_out_skeleton, self.html)
+        for theme_id, sheet_ids in self.measuring.items():
+            self._submit(self._measured(theme_id), _measure, tuple(sheet_ids))
+        self._schedule(ready)
+        while self.pool.busy:
+            job_id, worker, value = self.pool.result()
+            self.handlers.pop(job_id)(worker, value)
         assert self.page_map is not None and self.skeleton is not None
         anchors = dict(self.page_map.anchors)
         parts = []
@@ -147,7 +147,6 @@ class _Attempt:
 
     def _submit(self, handler: Callable[[int, Any], None], function: Callable[..., Any],
                 *args: Any, worker: int | None = None) -> None:
-        assert self.pool is not None
         job_id = self.pool.next_id
         self.handlers[job_id] = handler
         self.pool.submit(function, *args, worker=worker)
