@@ -163,7 +163,7 @@ class SheetPrints:
 
 def sheet_worker() -> int:
     """The worker: the options on the first line of stdin, then one job per line, one answer each."""
-    from .booklayout import sheet_sources
+    from .sheetsources import sheet_sources
 
     options: BuildOptions = pickle.loads(base64.b64decode(sys.stdin.readline()))
     os.nice(2)  # the server answers the editor first
