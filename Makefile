@@ -131,13 +131,15 @@ VNU_VERSION   := 26.9.27
 
 # The Nu HTML Checker (npm vnu-jar, a Java jar) for the HTML book's tests.
 $(VNU):
-	mkdir -p $(TOOLS)
-	npm install --no-audit --no-fund --prefix $(TOOLS) vnu-jar@$(VNU_VERSION)
+	@echo "installing the Nu HTML Checker (npm vnu-jar $(VNU_VERSION)) into $(TOOLS)/"
+	@mkdir -p $(TOOLS)
+	@npm install --no-audit --no-fund --loglevel=error --prefix $(TOOLS) vnu-jar@$(VNU_VERSION) >/dev/null
 
 $(ACE):
-	mkdir -p $(TOOLS)
-	ELECTRON_SKIP_BINARY_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 \
-	  npm install --no-audit --no-fund --prefix $(TOOLS) @daisy/ace@$(ACE_VERSION)
+	@echo "installing DAISY Ace (npm @daisy/ace $(ACE_VERSION)) into $(TOOLS)/"
+	@mkdir -p $(TOOLS)
+	@ELECTRON_SKIP_BINARY_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 \
+	  npm install --no-audit --no-fund --loglevel=error --prefix $(TOOLS) @daisy/ace@$(ACE_VERSION) >/dev/null
 
 epub-tools: $(TEST_STAMP) $(ACE) $(VNU)
 	@if [ ! -x /usr/bin/chromium ]; then \
