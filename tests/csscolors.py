@@ -176,7 +176,7 @@ def _has_text(element) -> bool:
 def _describe(wrapper) -> str:
     element = wrapper.etree_element
     classes = "".join(f".{c}" for c in (element.get("class") or "").split())
-    ancestor = next((w.etree_element.get("id") for w in wrapper.iter_ancestors()
+    ancestor = next((w.etree_element.get("id") for w in reversed(wrapper.ancestors)
                      if w.etree_element.get("id")), None)
     return f"{element.tag}{classes}" + (f" in #{ancestor}" if ancestor else "")
 
@@ -209,11 +209,12 @@ def colour_pairs(html_text: str, rules: Rules) -> dict[Pair, list[str]]:
         where = _describe(element)
         if _has_text(element.etree_element):
             add(Pair(hex_of(over(colour, style.backdrop)), hex_of(style.backdrop), "text"), where)
-        if "border" in declared and not _has_text(element.etree_element):
-            # An empty box drawn by its border: the dots of the priority and difficulty scales.
+        if "border" in declared and not _has_text(element.etree_element) and not len(element.etree_element):
+            # An empty box seen by its border alone: the dots of the scales, a form's fields.
+            # (Frames and rules around text only decorate it: WCAG 1.4.11 asks nothing of them.)
             border = _colour(_substitute(declared["border"], customs), colour)
-            if border is not None and border[3] > 0:
-                add(Pair(hex_of(over(border, style.backdrop)), hex_of(style.backdrop), "graphic"), where)
+            if border is not None and border[3] > 0:  # seen against what is around the box
+                add(Pair(hex_of(over(border, parent.backdrop)), hex_of(parent.backdrop), "graphic"), where)
         for pseudo in ("before", "after"):
             if pseudo not in by_pseudo:
                 continue
