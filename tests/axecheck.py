@@ -83,10 +83,21 @@ def axe_page(page: Any) -> list[Violation]:
 def axe_url(browser: Any, url: str, width: str) -> list[Violation]:
     """Open ``url`` at one of WIDTHS, let it settle, run axe."""
     viewport_width, height = WIDTHS[width]
+    from playwright.sync_api import Error as PlaywrightError
+
     page = browser.new_page(viewport={"width": viewport_width, "height": height})
     try:
         page.goto(url, wait_until="load")
-        return axe_page(page)
+        for attempt in range(3):
+            try:
+                return axe_page(page)
+            except PlaywrightError as error:
+                # The preview's pages reload themselves when a newer build or print is ready:
+                # axe then runs again on the new page, never on half of each.
+                if "context was destroyed" not in str(error) or attempt == 2:
+                    raise
+                page.wait_for_load_state("load")
+        raise AssertionError("unreachable")
     finally:
         page.close()
 

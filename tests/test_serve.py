@@ -155,6 +155,8 @@ def test_the_preview_pages_have_no_wcag_violation(served, browser, width):
 
     require(not axecheck.missing(), axecheck.missing())
     server, _ = served
+    # the whole book's print done, the pages stop reloading themselves (axecheck copes if not)
+    wait_for(lambda: "en cours" not in server.text("/sheet/"), PRINT_S, "the book's print", server)
     found = {path: axecheck.axe_url(browser, server.url + path.lstrip("/"), width)
              for path in ("/", "/sheet/", "/sheet/a.2", "/problems")}
     assert found == {path: [] for path in found}, "\n".join(
