@@ -191,6 +191,15 @@ def test_the_download_page_in_chromium(browser, content_release, tmp_path, width
     page.close()
 
 
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_the_download_page_has_no_wcag_violation(browser, content_release, width):
+    import axecheck
+
+    require(not axecheck.missing(), axecheck.missing())
+    violations = axecheck.axe_url(browser, (content_release["folder"] / "index.html").as_uri(), width)
+    assert violations == [], "\n".join(v.format() for v in violations)
+
+
 @pytest.fixture(scope="module")
 def mini_releases(tmp_path_factory):
     """The test book released twice into two folders: cold, then with the fitting cache filled."""
