@@ -1,4 +1,4 @@
-"""axe-core's WCAG 2.1 A and AA rules, run in Chromium on HTML pages: for the tests and ``make check-html``.
+"""axe-core's WCAG 2.1 A and AA rules run in Chromium on HTML pages: the tests', make check-html's.
 
     python tests/axecheck.py dist/book.html [more.html | http://127.0.0.1:8000/ ...]
 
@@ -64,7 +64,8 @@ class Violation:
     def format(self) -> str:
         shown = "\n".join(f"    {node}" for node in self.nodes[:5])
         more = f"\n    … and {len(self.nodes) - 5} more" if len(self.nodes) > 5 else ""
-        return f"  {self.rule} ({self.impact}, {len(self.nodes)} elements): {self.help}\n{shown}{more}"
+        head = f"  {self.rule} ({self.impact}, {len(self.nodes)} elements): {self.help}"
+        return f"{head}\n{shown}{more}"
 
 
 def axe_page(page: Any) -> list[Violation]:
@@ -74,9 +75,11 @@ def axe_page(page: Any) -> list[Violation]:
     results = page.evaluate(
         """tags => axe.run(document, {runOnly: {type: "tag", values: tags},
                                       resultTypes: ["violations"]})""", list(WCAG_TAGS))
-    return [Violation(v["id"], v.get("impact") or "", v["help"],
-                      tuple(f"{' '.join(map(str, n['target']))}: "
-                            f"{' '.join((n.get('failureSummary') or '').split())}" for n in v["nodes"]))
+    def node(found: dict) -> str:
+        why = " ".join((found.get("failureSummary") or "").split())
+        return f"{' '.join(map(str, found['target']))}: {why}"
+
+    return [Violation(v["id"], v.get("impact") or "", v["help"], tuple(map(node, v["nodes"])))
             for v in results["violations"]]
 
 
@@ -103,7 +106,9 @@ def axe_url(browser: Any, url: str, width: str) -> list[Violation]:
 
 
 def address(target: str) -> str:
-    return target if target.startswith(("http://", "https://", "file:")) else Path(target).resolve().as_uri()
+    if target.startswith(("http://", "https://", "file:")):
+        return target
+    return Path(target).resolve().as_uri()
 
 
 def check(targets: Iterable[str]) -> dict[tuple[str, str], list[Violation]]:

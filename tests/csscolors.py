@@ -1,4 +1,4 @@
-"""The colour pairs a page really shows, read from the project's stylesheets: for the contrast tests.
+"""The colour pairs a page shows, read from the project's stylesheets: for the contrast tests.
 
 The styles (tinycss2) are matched against a page's elements (cssselect2, as WeasyPrint does)
 with a small cascade of the few properties that make a colour pair: ``color`` (inherited),
@@ -48,7 +48,8 @@ def contrast(first: Colour, second: Colour) -> float:
 def over(colour: Colour, backdrop: Colour) -> Colour:
     """``colour`` painted over an opaque ``backdrop``."""
     alpha = colour[3]
-    return (*(alpha * c + (1 - alpha) * b for c, b in zip(colour[:3], backdrop[:3], strict=True)), 1.0)
+    mixed = (alpha * c + (1 - alpha) * b for c, b in zip(colour[:3], backdrop[:3], strict=True))
+    return (*mixed, 1.0)
 
 
 def hex_of(colour: Colour) -> str:
@@ -101,7 +102,8 @@ class Rules:
                     self.count += 1
             elif node.type == "at-rule" and node.lower_at_keyword == "media" and node.content:
                 # Colours under every media query count: a wide screen's, a dark system's.
-                self._add(tinycss2.parse_rule_list(node.content, skip_whitespace=True, skip_comments=True))
+                self._add(tinycss2.parse_rule_list(node.content, skip_whitespace=True,
+                                                   skip_comments=True))
             elif node.type == "at-rule" and node.lower_at_keyword == "page" and node.content:
                 for inner in tinycss2.parse_blocks_contents(node.content, skip_whitespace=True,
                                                             skip_comments=True):
@@ -118,7 +120,8 @@ def _declarations(content: list) -> list[tuple[str, list, bool]]:
             continue
         name = item.lower_name if not item.name.startswith("--") else item.name
         if name.startswith("--") or name in COLOUR_PROPERTIES:
-            found.append((COLOUR_PROPERTIES.get(name, name), _meaningful(item.value), item.important))
+            found.append((COLOUR_PROPERTIES.get(name, name), _meaningful(item.value),
+                          item.important))
     return found
 
 
@@ -181,19 +184,33 @@ def _describe(wrapper) -> str:
     return f"{element.tag}{classes}" + (f" in #{ancestor}" if ancestor else "")
 
 
+def _pair(colour: Colour, backdrop: Colour, kind: str) -> Pair:
+    return Pair(hex_of(over(colour, backdrop)), hex_of(backdrop), kind)
+
+
+def _with_customs(customs: dict[str, list], declared: dict[str, list]) -> dict[str, list]:
+    """Custom properties inherit; an element's own declarations override its parent's."""
+    return {**customs, **{name: v for name, v in declared.items() if name.startswith("--")}}
+
+
+def _value(declared: dict[str, list], name: str, customs: dict[str, list],
+           current: Colour) -> Colour | None:
+    return _colour(_substitute(declared.get(name, []), customs), current)
+
+
+def _generates(declared: dict[str, list]) -> bool:
+    content = declared.get("content", [])
+    return bool(content) and not (len(content) == 1 and getattr(content[0], "lower_value", "") == "none")
+
+
 def colour_pairs(html_text: str, rules: Rules) -> dict[Pair, list[str]]:
     """Every colour pair the page shows with these rules, each with the elements that show it."""
-    root = lxml_html.document_fromstring(html_text)
-    wrapper = cssselect2.ElementWrapper.from_html_root(root)
+    root = cssselect2.ElementWrapper.from_html_root(lxml_html.document_fromstring(html_text))
     pairs: dict[Pair, list[str]] = {}
-
-    def add(pair: Pair, where: str) -> None:
-        pairs.setdefault(pair, []).append(where)
-
     styles: dict[cssselect2.ElementWrapper, Style] = {}
     canvas = Style({}, BLACK, WHITE)
-    for element in wrapper.iter_subtree():
-        tag = element.etree_element.tag
+    for element in root.iter_subtree():
+        tag, node = element.etree_element.tag, element.etree_element
         if not isinstance(tag, str) or tag.lower() in SKIPPED_TAGS:
             continue
         parent = styles.get(element.parent, canvas) if element.parent is not None else canvas
@@ -201,36 +218,35 @@ def colour_pairs(html_text: str, rules: Rules) -> dict[Pair, list[str]]:
         for match in rules.matcher.match(element):
             by_pseudo.setdefault(match[2], []).append(match)
         declared = _cascade(by_pseudo.get(None, []))
-        customs = {**parent.customs, **{k: v for k, v in declared.items() if k.startswith("--")}}
-        colour = _colour(_substitute(declared.get("color", []), customs), parent.colour) or parent.colour
-        background = _colour(_substitute(declared.get("background", []), customs), colour) or TRANSPARENT
-        style = Style(customs, colour, over(background, parent.backdrop))
-        styles[element] = style
+        customs = _with_customs(parent.customs, declared)
+        colour = _value(declared, "color", customs, parent.colour) or parent.colour
+        background = _value(declared, "background", customs, colour) or TRANSPARENT
+        style = styles[element] = Style(customs, colour, over(background, parent.backdrop))
         where = _describe(element)
-        if _has_text(element.etree_element):
-            add(Pair(hex_of(over(colour, style.backdrop)), hex_of(style.backdrop), "text"), where)
-        if "border" in declared and not _has_text(element.etree_element) and not len(element.etree_element):
-            # An empty box seen by its border alone: the dots of the scales, a form's fields.
-            # (Frames and rules around text only decorate it: WCAG 1.4.11 asks nothing of them.)
-            border = _colour(_substitute(declared["border"], customs), colour)
-            if border is not None and border[3] > 0:  # seen against what is around the box
-                add(Pair(hex_of(over(border, parent.backdrop)), hex_of(parent.backdrop), "graphic"), where)
+        shown: list[tuple[Pair, str]] = []
+        if _has_text(node):
+            shown.append((_pair(colour, style.backdrop, "text"), where))
+        elif "border" in declared and not len(node):
+            # An empty box seen by its border alone, against what is around it: the dots of
+            # the scales, a form's fields. (Frames around text only decorate: WCAG 1.4.11
+            # asks nothing of them.)
+            border = _value(declared, "border", customs, colour)
+            if border is not None and border[3] > 0:
+                shown.append((_pair(border, parent.backdrop, "graphic"), where))
         for pseudo in ("before", "after"):
-            if pseudo not in by_pseudo:
-                continue
-            generated = _cascade(by_pseudo[pseudo])
-            content = generated.get("content", [])
-            if not content or (len(content) == 1 and getattr(content[0], "lower_value", "") == "none"):
-                continue
-            inner = {**customs, **{k: v for k, v in generated.items() if k.startswith("--")}}
-            shown = _colour(_substitute(generated.get("color", []), inner), colour) or colour
-            add(Pair(hex_of(over(shown, style.backdrop)), hex_of(style.backdrop), "text"), f"{where}::{pseudo}")
+            generated = _cascade(by_pseudo.get(pseudo, []))
+            if _generates(generated):
+                inner = _with_customs(customs, generated)
+                text = _value(generated, "color", inner, colour) or colour
+                shown.append((_pair(text, style.backdrop, "text"), f"{where}::{pseudo}"))
+        for pair, place in shown:
+            pairs.setdefault(pair, []).append(place)
     # Running heads and folios, on the paper, in the root element's palette.
-    root_customs = styles.get(wrapper, canvas).customs
+    root_customs = styles.get(root, canvas).customs
     for tokens in rules.margin_colours:
-        shown = _colour(_substitute(tokens, root_customs), BLACK)
-        if shown is not None:
-            add(Pair(hex_of(over(shown, WHITE)), hex_of(WHITE), "text"), "@page margin box")
+        text = _colour(_substitute(tokens, root_customs), BLACK)
+        if text is not None:
+            pairs.setdefault(_pair(text, WHITE, "text"), []).append("@page margin box")
     return pairs
 
 

@@ -26,8 +26,8 @@ def table_boxes(body: str, label: str) -> Markup:
             continue
         caption = table.find("caption")
         name = " ".join(caption.text_content().split()) if caption is not None else ""
-        box = lxml_html.Element("div", {"class": SCROLL_BOX_CLASS, "role": "region", "tabindex": "0",
-                                        "aria-label": name or label})
+        box = lxml_html.Element("div", {"class": SCROLL_BOX_CLASS, "role": "region",
+                                        "tabindex": "0", "aria-label": name or label})
         tail, table.tail = table.tail, None
         table.addprevious(box)
         box.append(table)
