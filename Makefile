@@ -12,11 +12,11 @@ STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 RELEASE_STAMP := $(VENV)/.installed-release
 
-.PHONY: all html pdf epub check serve check-epub epub-tools check-pdf pdf-tools export release sheets plan \
-        checklist test bench clean setup setup-test system-packages help
+.PHONY: all html pdf epub check serve check-epub epub-tools check-html html-tools chromium check-pdf pdf-tools \
+        export release sheets plan checklist test bench clean setup setup-test system-packages help
 
 help:
-	@echo "make pdf | html | epub | all | sheets | plan | checklist | check | serve | check-epub | check-pdf | export | release | bench | test | clean"
+	@echo "make pdf | html | epub | all | sheets | plan | checklist | check | serve | check-epub | check-html | check-pdf | export | release | bench | test | clean"
 
 # Set-up says one line; pip speaks only when it fails.
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
@@ -55,12 +55,25 @@ $(RELEASE_STAMP): $(STAMP)
 # and Noto Sans Symbols 2 (SIL OFL), from Fontsource's npm packages, under the git-ignored .tools/.
 TOOLS         := .tools
 FONTS_VERSION := 5.3.0
-FONTS         := $(TOOLS)/node_modules/@fontsource/noto-sans-symbols-2/package.json
-$(FONTS):
+FONTS_NPM     := $(TOOLS)/node_modules/@fontsource/noto-sans-symbols-2/package.json
+$(FONTS_NPM):
 	@command -v npm >/dev/null || { echo "npm is missing: it installs the PDF's symbol fonts (Debian: apt-get install npm)"; exit 1; }
 	@mkdir -p $(TOOLS)
 	@npm install --no-audit --no-fund --save-exact --loglevel=error --prefix $(TOOLS) \
 	  @fontsource/noto-sans-math@$(FONTS_VERSION) @fontsource/noto-sans-symbols-2@$(FONTS_VERSION) >/dev/null
+# Fontsource ships WOFF2 only; WeasyPrint would unpack each file in every process that lays
+# something out (1.4 s of pure Python for these two). Unpacked once here, with fontTools's own
+# woff2 decompressor (the font's bytes and date unchanged), into .tools/fonts/ as TrueType.
+SYMBOL_FONTS  := noto-sans-math/files/noto-sans-math-latin-400-normal \
+                 noto-sans-symbols-2/files/noto-sans-symbols-2-symbols-400-normal
+FONTS         := $(TOOLS)/fonts/.unpacked
+$(FONTS): $(FONTS_NPM) $(STAMP)
+	@mkdir -p $(TOOLS)/fonts
+	@for font in $(SYMBOL_FONTS); do \
+	  $(BIN)/fonttools ttLib.woff2 decompress -o $(TOOLS)/fonts/$$(basename $$font).ttf \
+	    $(TOOLS)/node_modules/@fontsource/$$font.woff2 >/dev/null 2>&1 \
+	    || { echo "could not unpack the font $$font.woff2 (fontTools)"; exit 1; }; done
+	@touch $@
 
 SETUP := $(STAMP) $(FONTS) system-packages
 setup: $(SETUP)
@@ -118,20 +131,24 @@ VNU_VERSION   := 26.9.27
 
 # The Nu HTML Checker (npm vnu-jar, a Java jar) for the HTML book's tests.
 $(VNU):
-	mkdir -p $(TOOLS)
-	npm install --no-audit --no-fund --prefix $(TOOLS) vnu-jar@$(VNU_VERSION)
+	@echo "installing the Nu HTML Checker (npm vnu-jar $(VNU_VERSION)) into $(TOOLS)/"
+	@mkdir -p $(TOOLS)
+	@npm install --no-audit --no-fund --loglevel=error --prefix $(TOOLS) vnu-jar@$(VNU_VERSION) >/dev/null
 
 $(ACE):
-	mkdir -p $(TOOLS)
-	ELECTRON_SKIP_BINARY_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 \
-	  npm install --no-audit --no-fund --prefix $(TOOLS) @daisy/ace@$(ACE_VERSION)
+	@echo "installing DAISY Ace (npm @daisy/ace $(ACE_VERSION)) into $(TOOLS)/"
+	@mkdir -p $(TOOLS)
+	@ELECTRON_SKIP_BINARY_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 \
+	  npm install --no-audit --no-fund --loglevel=error --prefix $(TOOLS) @daisy/ace@$(ACE_VERSION) >/dev/null
 
-epub-tools: $(TEST_STAMP) $(ACE) $(VNU)
+chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
-	  echo "/usr/bin/chromium is missing: installing Debian's chromium with apt-get (needs root), for Ace and the browser tests"; \
+	  echo "/usr/bin/chromium is missing: installing Debian's chromium with apt-get (needs root), for Ace, axe-core and the browser tests"; \
 	  log=$$(mktemp); (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	    >$$log 2>&1 || { tail -5 $$log; rm -f $$log; exit 1; }; rm -f $$log; \
 	fi
+
+epub-tools: $(TEST_STAMP) $(ACE) $(VNU) chromium
 
 check-epub: epub-tools
 	@$(NRBOOK) build --source $(SOURCE) --out $(OUT) --format pdf,epub
@@ -139,6 +156,25 @@ check-epub: epub-tools
 	  $(NRBOOK) build --source $(CORPUS) --config $(CORPUS_CONFIG) --out $(OUT)/corpus --format pdf,epub --quiet; \
 	else echo "check-epub: no corpus at $(CORPUS): only the content's EPUB is checked"; rm -f $(OUT)/corpus/*.epub; fi
 	$(BIN)/python tests/epubcheckers.py $(OUT)/*.epub $$(ls $(OUT)/corpus/*.epub 2>/dev/null)
+
+# axe-core (npm, under .tools/), the WCAG 2.1 A and AA rules run in Chromium through Playwright
+# on the HTML book: check-html builds the content's and the corpus's HTML books and prints the
+# violations per page and screen width (tests/axecheck.py, which the tests use too).
+AXE_JS      := $(TOOLS)/node_modules/axe-core/axe.min.js
+AXE_VERSION := 4.14.1
+$(AXE_JS):
+	@echo "installing axe-core $(AXE_VERSION) into $(TOOLS)/: the HTML book's accessibility rules"
+	@mkdir -p $(TOOLS)
+	@npm install --no-audit --no-fund --save-exact --loglevel=error --prefix $(TOOLS) axe-core@$(AXE_VERSION) >/dev/null
+
+html-tools: $(TEST_STAMP) $(AXE_JS) chromium
+
+check-html: html-tools
+	@$(NRBOOK) build --source $(SOURCE) --out $(OUT) --format html --quiet
+	@if [ -d $(CORPUS) ]; then \
+	  $(NRBOOK) build --source $(CORPUS) --config $(CORPUS_CONFIG) --out $(OUT)/corpus --format html --quiet; \
+	else echo "check-html: no corpus at $(CORPUS): only the content's HTML is checked"; rm -f $(OUT)/corpus/*.html; fi
+	@$(BIN)/python tests/axecheck.py $(OUT)/*.html $$(ls $(OUT)/corpus/*.html 2>/dev/null)
 
 # veraPDF, the PDF Association's PDF/A and PDF/UA validator (Java), pinned in tools/verapdf/pom.xml:
 # its jars copied from Maven Central into the git-ignored .tools/verapdf/lib. check-pdf builds the
@@ -178,8 +214,9 @@ release: $(SETUP) $(RELEASE_STAMP) $(VNU) $(VERAPDF)
 	@$(NRBOOK) release --source $(SOURCE) --out $(OUT)/release
 
 # With CI=true no test may be skipped: make test then installs first what the skipped tests
-# drive (Ace, the Nu HTML Checker, Debian's Chromium, veraPDF), the steps of check-epub and check-pdf.
-TEST_TOOLS := $(if $(filter true,$(CI)),epub-tools pdf-tools)
+# drive (Ace, the Nu HTML Checker, axe-core, Debian's Chromium, veraPDF), the steps of check-epub,
+# check-html and check-pdf.
+TEST_TOOLS := $(if $(filter true,$(CI)),epub-tools html-tools pdf-tools)
 test: $(TEST_STAMP) $(FONTS) system-packages $(TEST_TOOLS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -15,6 +15,9 @@ import sys
 from pathlib import Path
 
 TEMPLATE = re.compile(r"{%.*?%}|{{.*?}}", re.DOTALL)
+#: An image of the sources; those whose file is not there are left out, as nrbook leaves
+#: them out (with a warning), or pandoc would stop.
+MISSING_IMAGE = re.compile(r'!\[[^\]]*\]\((?P<path>/[^)\s]+)\)|<img\b[^>]*\bsrc="(?P<path2>/[^"]+)"[^>]*>')
 
 
 def book_markdown(source: Path, config: Path) -> str:
@@ -31,7 +34,9 @@ def book_markdown(source: Path, config: Path) -> str:
 
     def text(body: str) -> str:
         body = TEMPLATE.sub("", body)
-        return re.sub(r"\]\(/img/", f"]({assets.as_posix()}/img/", body)
+        # Markdown images and the raw HTML <img> of the publishers' pages alike
+        body = re.sub(r"(\]\(|src=\")/img/", lambda m: f"{m[1]}{assets.as_posix()}/img/", body)
+        return MISSING_IMAGE.sub(lambda m: m[0] if Path(m["path"] or m["path2"]).is_file() else "", body)
 
     parts = [f"---\ntitle: \"{book.info.title}\"\nlang: {book.info.language}\n---\n"]
     for chapter in book.front:

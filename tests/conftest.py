@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,15 @@ CONTENT = ROOT / "content"
 MINI = ROOT / "tests" / "fixtures" / "mini"
 CORPUS = ROOT.parent / "shared" / "corpus" / "guide-v1"
 CORPUS_CONFIG = ROOT / "tests" / "corpus" / "guide-v1.toml"
+IN_CI = os.environ.get("CI") == "true"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally when a tool is not installed; in CI, where make test installs it, fail."""
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"{reason} (with CI=true, make test installs it first)")
+        pytest.skip(f"{reason}: run 'make check-epub', 'make check-html' or 'make check-pdf' to install it")
 
 
 def run_nrbook(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -77,3 +87,20 @@ def corpus_build(tmp_path_factory) -> dict[str, object]:
     written, diagnostics = build_book(CORPUS, out, formats, config=CORPUS_CONFIG)
     files = {path.suffix.lstrip("."): path for path in written}
     return {**files, "diagnostics": diagnostics}
+
+
+@pytest.fixture(scope="session")
+def corpus_html(corpus_build) -> Path:
+    """The publishers' guide as an HTML book, for the HTML tests (the validators, the browser)."""
+    return corpus_build["html"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (Debian's, driven by Playwright) for every browser test."""
+    from axecheck import CHROMIUM, chromium
+
+    require(CHROMIUM.exists(), f"Debian's Chromium ({CHROMIUM}) is missing")
+    pytest.importorskip("playwright.sync_api")
+    with chromium() as instance:
+        yield instance

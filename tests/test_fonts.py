@@ -143,3 +143,25 @@ def test_the_command_line_prints_the_warning(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "book/alpha/gaie.md:14: warning: character U+1F389 '🎉' is not in the book's fonts" in done.stderr
     assert str(ROOT)  # the check ran from outside the checkout, as an editor's shell would
+
+
+def test_a_woff_font_unpacked_for_the_joined_book_keeps_its_own_date(monkeypatch):
+    """The joined book re-subsets fonts from their files: unpacking a WOFF2 must not stamp
+    the time of the build into the font, or two builds of the same sources differ."""
+    from io import BytesIO
+
+    from fontTools.misc import timeTools
+    from fontTools.ttLib import TTFont
+
+    from nrbook import fontjoin
+
+    from nrbook.fonts import font_directories
+
+    woff = next(path for folder in font_directories() for path in sorted(folder.glob("*.woff2")))
+    own_date = TTFont(woff)["head"].modified
+    monkeypatch.setattr(timeTools, "timestampNow", lambda: own_date + 86400)
+    fontjoin._original.cache_clear()
+    name = TTFont(woff)["name"].getDebugName(6)
+    unpacked = fontjoin._original(name, False, (woff,))
+    assert unpacked is not None
+    assert TTFont(BytesIO(unpacked))["head"].modified == own_date

@@ -1,34 +1,14 @@
-"""The HTML book is valid (Nu HTML Checker) and works in a real browser (Chromium)."""
+"""The HTML book is valid (Nu HTML Checker), works in a real browser (Chromium) and passes axe-core."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+import axecheck
 import pytest
-from conftest import CORPUS, CORPUS_CONFIG, build_book
+from conftest import require
 
 from nrbook.validators import NuHtmlChecker
-
-CHROMIUM = Path("/usr/bin/chromium")
-IN_CI = os.environ.get("CI") == "true"
-
-
-def require(condition: bool, reason: str) -> None:
-    """Skip locally when a tool is not installed; in CI, where .ci/run installs it, fail."""
-    if not condition:
-        if IN_CI:
-            pytest.fail(f"{reason} (with CI=true, make test installs it first)")
-        pytest.skip(f"{reason}: run 'make check-epub' to install it")
-
-
-@pytest.fixture(scope="module")
-def corpus_html(tmp_path_factory):
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus/guide-v1 is not beside the checkout")
-    written, _ = build_book(CORPUS, tmp_path_factory.mktemp("corpus-html"), formats=("html",),
-                            config=CORPUS_CONFIG)
-    return written[0]
 
 
 def vnu_errors(path: Path) -> list[str]:
@@ -48,18 +28,6 @@ def test_mini_html_is_valid(mini_build):
 @pytest.mark.corpus
 def test_corpus_html_is_valid(corpus_html):
     assert vnu_errors(corpus_html) == []
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require(CHROMIUM.exists(), "Debian's Chromium (/usr/bin/chromium) is missing")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as driver:
-        instance = driver.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-sync"])
-        yield instance
-        instance.close()
 
 
 @pytest.mark.parametrize("width, height", [(390, 844), (1366, 900)], ids=["phone", "desktop"])
@@ -99,3 +67,31 @@ def test_table_of_contents_links_land_on_their_targets(browser, content_build):
         assert abs(top) < 2 or (at_end and 0 <= top < 900), f"{href} is not brought into view ({top:.0f} px)"
         page.evaluate("window.scrollTo(0, 0)")
     page.close()
+
+
+@pytest.fixture(scope="module")
+def axe_ready():
+    require(not axecheck.missing(), axecheck.missing())
+
+
+@pytest.mark.parametrize("width", list(axecheck.WIDTHS))
+def test_content_html_has_no_wcag_violation(browser, axe_ready, content_build, width):
+    violations = axecheck.axe_url(browser, content_build["html"].as_uri(), width)
+    assert violations == [], "\n".join(v.format() for v in violations)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("width", list(axecheck.WIDTHS))
+def test_corpus_html_has_no_wcag_violation(browser, axe_ready, corpus_html, width):
+    violations = axecheck.axe_url(browser, corpus_html.as_uri(), width)
+    assert violations == [], "\n".join(v.format() for v in violations)
+
+
+def test_axe_finds_what_it_is_asked_to_find(browser, axe_ready, tmp_path):
+    """The check can fail: a page with grey text on white and an image without text has both."""
+    page = tmp_path / "faute.html"
+    page.write_text('<!DOCTYPE html><html lang="fr"><title>Faute</title><body><main>'
+                    '<p style="color:#aaa">Texte trop pâle</p><img src="data:,"></main></body></html>',
+                    encoding="utf-8")
+    found = {v.rule for v in axecheck.axe_url(browser, page.as_uri(), "phone")}
+    assert {"color-contrast", "image-alt"} <= found

@@ -252,3 +252,15 @@ def test_list_rules_leave_code_loose_items_and_headings_alone(tmp_path):
         ["un", "suite du premier point, en paragraphe"], ["deux"]]
     assert root.xpath("//h3/text()") == ["Titre après la liste"]
     assert root.xpath("//pre/code/text()") == ["* pas une liste, du code\n"]
+
+
+def test_on_screen_each_table_is_in_a_named_box_that_takes_the_focus():
+    from nrbook.screen_tables import table_boxes
+
+    body = ('<p>Avant</p><table><caption>Les chiffres</caption><tr><td>1</td></tr></table> après'
+            '<table><tr><td>2</td></tr></table>')
+    root = lxml_html.fragment_fromstring(str(table_boxes(body, "Tableau")), create_parent="div")
+    boxes = root.xpath("div[@class='table-scroll'][@role='region'][@tabindex='0']")
+    assert [b.get("aria-label") for b in boxes] == ["Les chiffres", "Tableau"]
+    assert [len(b.xpath("table")) for b in boxes] == [1, 1] and "après" in boxes[0].tail
+    assert str(table_boxes(str(table_boxes(body, "Tableau")), "Tableau")).count("table-scroll") == 2

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from xml.etree import ElementTree
 
 import pikepdf
 import pytest
-from conftest import CORPUS, MINI, build_book, run_nrbook
+from conftest import CORPUS, MINI, build_book, require, run_nrbook
 
 from nrbook.verapdf import CHECKS, FAILED, VeraPdf, flavours_of, read_report, rule_ids
-
-IN_CI = os.environ.get("CI") == "true"
 
 
 def require_verapdf() -> VeraPdf:
     """Skip here when veraPDF is not installed (make check-pdf installs it); in CI, fail."""
     validator = VeraPdf()
-    if missing := validator.missing():
-        if IN_CI:
-            pytest.fail(f"{missing} (with CI=true, make test installs it first)")
-        pytest.skip(missing)
+    require(not validator.missing(), validator.missing())
     return validator
 
 

@@ -14,9 +14,8 @@ from pathlib import Path
 import pikepdf
 import pypdfium2
 import pytest
-from conftest import CONTENT, MINI, copy_book, run_nrbook
+from conftest import CONTENT, MINI, copy_book, require, run_nrbook
 from lxml import html as lxml_html
-from test_html_browser import CHROMIUM, browser, require  # noqa: F401 (a fixture)
 
 from nrbook import validators
 from nrbook.config import load_config
@@ -175,7 +174,7 @@ def test_the_download_page_is_valid_html(content_release):
 
 
 @pytest.mark.parametrize("width", [390, 1366], ids=["phone", "desktop"])
-def test_the_download_page_in_chromium(browser, content_release, tmp_path, width):  # noqa: F811
+def test_the_download_page_in_chromium(browser, content_release, tmp_path, width):
     page = browser.new_page(viewport={"width": width, "height": 900})
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text))
@@ -191,6 +190,15 @@ def test_the_download_page_in_chromium(browser, content_release, tmp_path, width
         if href.startswith("file:"):
             assert Path(href.removeprefix("file://")).is_file(), href
     page.close()
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_the_download_page_has_no_wcag_violation(browser, content_release, width):
+    import axecheck
+
+    require(not axecheck.missing(), axecheck.missing())
+    violations = axecheck.axe_url(browser, (content_release["folder"] / "index.html").as_uri(), width)
+    assert violations == [], "\n".join(v.format() for v in violations)
 
 
 @pytest.fixture(scope="module")

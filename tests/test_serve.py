@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import MINI, ROOT, copy_book, run_nrbook
+from conftest import MINI, ROOT, copy_book, require, run_nrbook
 from lxml import html as lxml_html
 
 from nrbook.preview import _lasting_changes
@@ -146,6 +146,40 @@ def test_a_sheet_preview_shows_its_printed_page_and_the_fitting_chosen(served):
 
     index = server.text("/sheet/")
     assert all(f'href="/sheet/{i}"' in index for i in ("a.2", "a.10", "b.1"))
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_the_preview_pages_have_no_wcag_violation(served, browser, width):
+    """The book as served (with its toolbar), the list of sheets, a print preview, the problems."""
+    import axecheck
+
+    require(not axecheck.missing(), axecheck.missing())
+    server, _ = served
+    # the whole book's print done, the pages stop reloading themselves (axecheck copes if not)
+    wait_for(lambda: "en cours" not in server.text("/sheet/"), PRINT_S, "the book's print", server)
+    found = {path: axecheck.axe_url(browser, server.url + path.lstrip("/"), width)
+             for path in ("/", "/sheet/", "/sheet/a.2", "/problems")}
+    assert found == {path: [] for path in found}, "\n".join(
+        f"{path}:\n" + "\n".join(v.format() for v in violations)
+        for path, violations in found.items() if violations)
+
+
+def test_the_preview_pages_colours_have_enough_contrast(served):
+    """As tests/test_contrast.py does for the book, from styles/preview.css (and the book's own)."""
+    from csscolors import Rules, colour_pairs, too_low
+
+    from nrbook.context import STYLES_DIR, STYLESHEETS
+
+    server, _ = served
+    preview = STYLES_DIR / "preview.css"
+    book_rules = Rules.of([*(STYLES_DIR / name for name in STYLESHEETS["screen"]), preview])
+    found = []
+    for path, rules in (("/", book_rules), ("/sheet/", Rules.of([preview])),
+                        ("/sheet/a.2", Rules.of([preview])), ("/problems", Rules.of([preview]))):
+        pairs = colour_pairs(server.text(path), rules)
+        assert len(pairs) >= 3, (path, pairs)
+        found += [f"{path}: {line}" for line in too_low(pairs)]
+    assert found == []
 
 
 def test_an_edited_source_is_served_after_the_rebuild(served):

@@ -17,7 +17,6 @@ from typing import Any
 
 from .context import BuildContext
 from .fit import SheetFit, layout_salt
-from .model import Sheet
 from .pagemap import PageMap
 from .partcache import PartCache
 from .parts import (
@@ -61,28 +60,31 @@ class RunResult:
 
 def lay_out_book(context: BuildContext, scratch: Path) -> LaidOutBook:
     """Lay out (or take from the cache) every part of the book; their PDFs stay in ``scratch``."""
-    entries = list(context.rendered.sheets)
-    fitter = sheet_fitter(context, entries)
-    to_measure = fitter.plan_known()
-    cache = PartCache(context.options.cache, layout_salt(context.options.styles))
-    stub_pages = stubs_for(fitter.fits)
-    laid_out: list[str] = []
-    measured = 0
-    while True:
-        attempt = _Attempt(context, fitter.fits, set(fitter.provisional), to_measure, cache,
-                           scratch, stub_pages)
-        book = attempt.run()
-        laid_out.extend(book.laid_out)
-        measured += book.measured
-        taken = {sheet_id: pages for result in attempt.results.values()
-                 for sheet_id, pages in result.sheet_pages.items()}
-        longer = {sheet_id: pages for sheet_id, pages in taken.items() if pages > 1}
-        if longer == stub_pages:
-            break
-        # A sheet that cannot fit takes more than its stub: the pages after it move.
-        stub_pages, to_measure = longer, []
-        fitter.fits.update(book.fits)
-        fitter.provisional.clear()
+    # The workers start first: each imports WeasyPrint while this process reads the sheets'
+    # settings from the cache. A worker never given a job is stopped at once.
+    with Pool(context, worker_count(len(context.book.themes) + 2)) as pool:
+        entries = list(context.rendered.sheets)
+        fitter = sheet_fitter(context, entries)
+        to_measure = fitter.plan_known()
+        cache = PartCache(context.options.cache, layout_salt(context.options.styles))
+        stub_pages = stubs_for(fitter.fits)
+        laid_out: list[str] = []
+        measured = 0
+        while True:
+            attempt = _Attempt(context, pool, fitter.fits, set(fitter.provisional), to_measure,
+                               cache, scratch, stub_pages)
+            book = attempt.run()
+            laid_out.extend(book.laid_out)
+            measured += book.measured
+            taken = {sheet_id: pages for result in attempt.results.values()
+                     for sheet_id, pages in result.sheet_pages.items()}
+            longer = {sheet_id: pages for sheet_id, pages in taken.items() if pages > 1}
+            if longer == stub_pages:
+                break
+            # A sheet that cannot fit takes more than its stub: the pages after it move.
+            stub_pages, to_measure = longer, []
+            fitter.fits.update(book.fits)
+            fitter.provisional.clear()
     book.laid_out, book.measured = laid_out, measured
     cache.trim()
     return book
@@ -91,7 +93,7 @@ def lay_out_book(context: BuildContext, scratch: Path) -> LaidOutBook:
 class _Attempt:
     """One layout of every part, for a given set of stubs."""
 
-    def __init__(self, context: BuildContext, fits: dict[str, SheetFit], provisional: set[str],
+    def __init__(self, context: BuildContext, pool: Pool, fits: dict[str, SheetFit], provisional: set[str],
                  to_measure: list[RenderedSheet], cache: PartCache, scratch: Path,
                  stub_pages: dict[str, int]):
         self.context = context
@@ -111,7 +113,7 @@ class _Attempt:
         self.handlers: dict[int, Callable[[int, Any], None]] = {}
         self.laid_out: list[str] = []
         self.measured = 0
-        self.pool: Pool | None = None
+        self.pool = pool
 
     def run(self) -> LaidOutBook:
         stored = self.cache.get(self.key)
@@ -119,19 +121,16 @@ class _Attempt:
             self.skeleton, record = stored
             self.page_map = PageMap.from_json(record["page_map"])
             if self.skeleton is not None:
-                _replay(self.context, record["problems"])
+                replay_problems(self.context, record["problems"])
         ready = self._ready_runs() if self.page_map is not None else []
-        jobs = (self.skeleton is None) + len(self.measuring) + len(ready) + \
-            (0 if self.page_map is not None else len(self.context.book.themes))
-        with Pool(self.context, worker_count(jobs)) as self.pool:
-            if self.skeleton is None:
-                self._submit(self._skeleton_laid_out, _lay_out_skeleton, self.html)
-            for theme_id, sheet_ids in self.measuring.items():
-                self._submit(self._measured(theme_id), _measure, tuple(sheet_ids))
-            self._schedule(ready)
-            while self.pool.busy:
-                job_id, worker, value = self.pool.result()
-                self.handlers.pop(job_id)(worker, value)
+        if self.skeleton is None:
+            self._submit(self._skeleton_laid_out, _lay_out_skeleton, self.html)
+        for theme_id, sheet_ids in self.measuring.items():
+            self._submit(self._measured(theme_id), _measure, tuple(sheet_ids))
+        self._schedule(ready)
+        while self.pool.busy:
+            job_id, worker, value = self.pool.result()
+            self.handlers.pop(job_id)(worker, value)
         assert self.page_map is not None and self.skeleton is not None
         anchors = dict(self.page_map.anchors)
         parts = []
@@ -147,7 +146,6 @@ class _Attempt:
 
     def _submit(self, handler: Callable[[int, Any], None], function: Callable[..., Any],
                 *args: Any, worker: int | None = None) -> None:
-        assert self.pool is not None
         job_id = self.pool.next_id
         self.handlers[job_id] = handler
         self.pool.submit(function, *args, worker=worker)
@@ -168,7 +166,7 @@ class _Attempt:
             assert self.page_map is not None
             self.skeleton = path
             self.laid_out.append("skeleton")
-            problems = _stored([*layout.problems, *findings.problems])
+            problems = stored_problems([*layout.problems, *findings.problems])
             self.cache.put(self.key, path, {"page_map": self.page_map.to_json(), "problems": problems})
         return done
 
@@ -204,14 +202,14 @@ class _Attempt:
             stored = self.cache.get(key)
             if stored is not None:
                 path, record = stored
-                _replay(self.context, record["problems"])
+                replay_problems(self.context, record["problems"])
                 self.results[run.ids] = RunResult(
                     path, {i: SheetFit(**f) for i, f in record["fits"].items()},
                     record["sheet_pages"], record["anchors"])
                 continue
             path = self.scratch / f"run-{key[:16]}.pdf"
             provisional = tuple(i for i in run.ids if i in self.provisional)
-            self._submit(self._run_laid_out(run, path), _lay_out_run, run.ids, run.first_page,
+            self._submit(self._run_laid_out(run, path), lay_out_run_job, run.ids, run.first_page,
                          self.page_map, {i: self.fits[i] for i in run.ids}, provisional, path)
 
     def _run_laid_out(self, run: SheetRun, path: Path):
@@ -224,7 +222,7 @@ class _Attempt:
             self.context.progress.detail(f"{len(self.results)} of {len(self.scheduled)} runs of sheets")
             record = {"fits": {i: asdict(f) for i, f in result.fits.items()},
                       "sheet_pages": result.sheet_pages, "anchors": result.anchors,
-                      "problems": _stored(result.findings.problems)}
+                      "problems": stored_problems(result.findings.problems)}
             # Stored under the HTML finally laid out: the next build, with the settings
             # this layout settled, asks for that one.
             self.cache.put(self.cache.key(self.context.stylesheet("sheets") + html), path, record)
@@ -238,11 +236,12 @@ def stubs_for(fits: dict[str, SheetFit]) -> dict[str, int]:
             if not fit.fits}
 
 
-def book_page_map(context: BuildContext) -> PageMap:
-    """Where everything lies in the book: from this build, the cache, or the skeleton laid out now."""
+def known_page_map(context: BuildContext) -> tuple[PageMap | None, str]:
+    """Where everything lies in the book, if this build or the cache knows it; and the
+    skeleton's HTML that gives it when laid out (with the stubs the cache knows of)."""
     known = context.facts.get("pdf_page_map")
     if isinstance(known, PageMap):
-        return known
+        return known, ""
     fitter = sheet_fitter(context, list(context.rendered.sheets))
     for entry in context.rendered.sheets:  # settings known from the cache only: no measuring here
         cached = fitter.cache.get(fitter.keys[entry.sheet.id])
@@ -250,23 +249,33 @@ def book_page_map(context: BuildContext) -> PageMap:
             fitter.fits[entry.sheet.id] = cached
     html = skeleton_html(context, stubs_for(fitter.fits))
     cache = PartCache(context.options.cache, layout_salt(context.options.styles))
-    key = cache.key(context.stylesheet("print") + html)
-    stored = cache.get(key)
-    if stored is not None:
-        page_map = PageMap.from_json(stored[1]["page_map"])
-    else:
-        with collected(context) as findings:
-            page_map = render_skeleton(context, html)[1]
-        cache.put(key, None, {"page_map": page_map.to_json(), "problems": _stored(findings.problems)})
+    stored = cache.get(cache.key(context.stylesheet("print") + html))
+    if stored is None:
+        return None, html
+    page_map = PageMap.from_json(stored[1]["page_map"])
+    context.facts["pdf_page_map"] = page_map
+    return page_map, html
+
+
+def book_page_map(context: BuildContext) -> PageMap:
+    """Where everything lies in the book: from this build, the cache, or the skeleton laid out now."""
+    page_map, html = known_page_map(context)
+    if page_map is not None:
+        return page_map
+    with collected(context) as findings:
+        page_map = render_skeleton(context, html)[1]
+    cache = PartCache(context.options.cache, layout_salt(context.options.styles))
+    cache.put(cache.key(context.stylesheet("print") + html), None,
+              {"page_map": page_map.to_json(), "problems": stored_problems(findings.problems)})
     context.facts["pdf_page_map"] = page_map
     return page_map
 
 
-def _stored(problems: list) -> list[list[Any]]:
+def stored_problems(problems: list) -> list[list[Any]]:
     return [[str(p.path), p.line, p.message, p.hint] for p in problems]
 
 
-def _replay(context: BuildContext, problems: list[list[Any]]) -> None:
+def replay_problems(context: BuildContext, problems: list[list[Any]]) -> None:
     """What a stored part's layout reported, reported again (layouts only warn)."""
     for path, line, message, hint in problems:
         context.diagnostics.warning(Path(path), int(line), message, hint)
@@ -299,7 +308,7 @@ def _measure(context: BuildContext, sheet_ids: tuple[str, ...]
     return dict(fitter.fits), fitter.measured, findings
 
 
-def _lay_out_run(context: BuildContext, sheet_ids: tuple[str, ...], first_page: int,
+def lay_out_run_job(context: BuildContext, sheet_ids: tuple[str, ...], first_page: int,
                  page_map: PageMap, fits: dict[str, SheetFit], provisional: tuple[str, ...],
                  path: Path) -> tuple[str, RunResult]:
     from .pdfrender import write_document_to
@@ -314,70 +323,3 @@ def _lay_out_run(context: BuildContext, sheet_ids: tuple[str, ...], first_page: 
         write_document_to(context, layout.document, path, part=f"p{first_page}")
     return layout.html, RunResult(path, layout.fits, layout.sheet_pages, layout.anchors,
                                   findings, layout.measured)
-
-
-def sheet_sources(context: BuildContext, sheets: list[Sheet], scratch: Path
-                  ) -> list[tuple[Path, tuple[int, ...]]]:
-    """Where each sheet's pages are, as the book prints them: a PDF and its page indices.
-
-    From the book's own laid-out runs when the cache has them (the very pages of the
-    book); the others are laid out now, alone with the book's page numbers, and kept.
-    """
-    page_map = book_page_map(context)
-    chosen = {sheet.id for sheet in sheets}
-    cache = PartCache(context.options.cache, layout_salt(context.options.styles))
-    found: dict[str, tuple[Path, tuple[int, ...]]] = {}
-    fits: dict[str, SheetFit] = {}
-    book_runs = [run for run in runs(list(context.rendered.sheets), page_map) if chosen & set(run.ids)]
-    fitter = sheet_fitter(context, [entry for run in book_runs for entry in run.entries])
-    unknown = {entry.sheet.id for entry in fitter.plan_known()}
-    for run in book_runs:
-        if unknown & set(run.ids) or fitter.provisional & set(run.ids):
-            continue  # a sheet never laid out yet: the book's run cannot be in the cache
-        html = sheets_html(context, run, page_map, fitter.fits)
-        stored = cache.get(cache.key(context.stylesheet("sheets") + html))
-        if stored is None or stored[0] is None:
-            continue
-        _replay(context, stored[1]["problems"])
-        found.update(_pages_of(stored[0], run.ids, stored[1]["sheet_pages"], chosen))
-        fits.update({i: SheetFit(**f) for i, f in stored[1]["fits"].items() if i in chosen})
-    missing = [entry for entry in context.rendered.sheets if entry.sheet.id in chosen - set(found)]
-    if missing:
-        from .pdfrender import write_document_to
-
-        alone = sheet_fitter(context, missing)
-        alone.plan()
-        for run in runs(missing, page_map):
-            html = sheets_html(context, run, page_map, alone.fits)
-            key = cache.key(context.stylesheet("sheets") + html)
-            stored = cache.get(key)
-            if stored is not None and stored[0] is not None:
-                _replay(context, stored[1]["problems"])
-                found.update(_pages_of(stored[0], run.ids, stored[1]["sheet_pages"], chosen))
-                fits.update({i: SheetFit(**f) for i, f in stored[1]["fits"].items()})
-                continue
-            with collected(context) as findings:
-                layout = lay_out_run(context, run, page_map, alone)
-                path = scratch / f"sheets-{key[:16]}.pdf"
-                write_document_to(context, layout.document, path, part=f"p{run.first_page}")
-            cache.put(cache.key(context.stylesheet("sheets") + layout.html), path, {
-                "fits": {i: asdict(f) for i, f in layout.fits.items()},
-                "sheet_pages": layout.sheet_pages, "anchors": layout.anchors,
-                "problems": _stored(findings.problems)})
-            found.update(_pages_of(path, run.ids, layout.sheet_pages, chosen))
-            fits.update(layout.fits)
-        context.facts["sheets_measured"] = alone.measured
-    context.facts.setdefault("fit", {}).update(fits)
-    return [found[sheet.id] for sheet in sheets]
-
-
-def _pages_of(path: Path, ids: tuple[str, ...], taken: dict[str, int], chosen: set[str]
-              ) -> dict[str, tuple[Path, tuple[int, ...]]]:
-    """The page indices, in a run's PDF, of each of the chosen sheets."""
-    found, index = {}, 0
-    for sheet_id in ids:
-        count = int(taken.get(sheet_id, 1))
-        if sheet_id in chosen:
-            found[sheet_id] = (path, tuple(range(index, index + count)))
-        index += count
-    return found

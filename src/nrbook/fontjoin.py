@@ -207,7 +207,9 @@ def _original(name: str, cff: bool, originals: tuple[Path, ...]) -> bytes | None
         return None
     data = path.read_bytes()
     if data[:4] in (b"wOFF", b"wOF2"):
-        font = TTFont(BytesIO(data))
+        # The font's own date: fontTools would stamp it with the time of unpacking, and the
+        # PDF would then differ from one build to the next.
+        font = TTFont(BytesIO(data), recalcTimestamp=False)
         font.flavor = None
         buffer = BytesIO()
         font.save(buffer)

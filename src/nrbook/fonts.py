@@ -12,6 +12,10 @@ FONT_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".wo
 #: Where `make` installs the npm font packages (the git-ignored .tools/ of the checkout).
 TOOLS_DIR = Path(__file__).resolve().parents[2] / ".tools"
 
+#: Where `make` unpacks the symbol fonts, from Fontsource's WOFF2 to TrueType: unpacking
+#: them in every process that lays a document out would cost more than laying out a sheet.
+UNPACKED_DIR = TOOLS_DIR / "fonts"
+
 #: The symbol families that complete Source Sans Pro (list markers "◦ ▪", arrows, heavy check
 #: marks, thin spaces...): Fontsource's npm packages of Google's Noto fonts, SIL Open Font
 #: Licence, installed by `make` under .tools/ at the versions the Makefile pins.
@@ -33,7 +37,7 @@ def font_directory() -> Path:
 
 def font_directories() -> list[Path]:
     """Every folder a ``nrbook-font:`` name is looked up in, main typeface first."""
-    return [font_directory(),
+    return [font_directory(), UNPACKED_DIR,
             *(TOOLS_DIR / "node_modules" / "@fontsource" / name / "files" for name in SYMBOL_PACKAGES)]
 
 

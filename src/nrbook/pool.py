@@ -46,6 +46,7 @@ class Pool:
         self.done: deque[tuple[int, int, Any]] = deque()
         self.next_id = 0
         self.running: dict[int, int] = {}  # worker → job id
+        self.used: set[int] = set()  # the workers given a job at least once
         if workers > 1:
             context = multiprocessing.get_context("fork")
             for index in range(workers):
@@ -105,11 +106,14 @@ class Pool:
                 self.pending.append((job, pinned))
                 continue
             self.idle.discard(worker)
+            self.used.add(worker)
             self.running[worker] = job[0]
             self.workers[worker][1].send(job)
 
     def close(self) -> None:
-        for process, connection in self.workers:
+        for index, (process, connection) in enumerate(self.workers):
+            if index not in self.used:  # still importing WeasyPrint, perhaps: nothing to wait for
+                process.kill()
             try:
                 connection.send(None)
             except OSError:

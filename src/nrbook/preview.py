@@ -183,9 +183,12 @@ class Preview:
         assert build.book is not None
         edited = {Path(p).resolve() for p in changed}
         recent = time.monotonic() - WATCHED_S
-        for sheet in build.book.sheets:
-            if sheet.path.resolve() in edited or self.watched.get(sheet.id, -1e9) > recent:
-                self.sheets.request(build.number, sheet.id)
+        # The sheets just saved first: the editor is looking at one of them.
+        chosen = sorted((sheet for sheet in build.book.sheets
+                         if sheet.path.resolve() in edited or self.watched.get(sheet.id, -1e9) > recent),
+                        key=lambda sheet: sheet.path.resolve() not in edited)
+        for sheet in chosen:
+            self.sheets.request(build.number, sheet.id)
 
     def close(self) -> None:
         self.sheets.close()

@@ -238,7 +238,7 @@ def print_worker() -> int:
     from .writers.pdf import PdfWriter
 
     options, pdf = pickle.loads(sys.stdin.buffer.read())
-    os.nice(5)  # the server and the sheet previews come first
+    os.nice(10)  # the server and the sheet previews come first: the whole book is for later
     diagnostics = Diagnostics(strict=options.strict)
     started = time.perf_counter()
     try:

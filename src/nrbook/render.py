@@ -23,6 +23,7 @@ from .model import DIFFICULTIES, PRIORITIES, Book, Chapter, Sheet, Source, Theme
 from .outline import namespace_ids, shift_headings
 from .paper_links import breakable, mark_addresses, qr_svg, short_address
 from .references import Asset, ReferencePolicy
+from .screen_tables import table_boxes
 
 #: Python-Markdown extensions that real content needs; nrbook's own come after.
 MARKDOWN_EXTENSIONS = ["tables", "footnotes", "attr_list", "def_list", "abbr", "sane_lists",
@@ -220,6 +221,7 @@ def layout_environment(layouts: Path) -> jinja2.Environment:
     environment.globals["qr_svg"] = qr_svg
     environment.filters["short_address"] = short_address
     environment.filters["breakable"] = breakable
+    environment.filters["table_boxes"] = table_boxes
     return environment
 
 

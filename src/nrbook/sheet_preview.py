@@ -65,6 +65,7 @@ class SheetPrints:
             if (done is not None and done.build >= build) or self.wanted.get(sheet_id, 0) >= build \
                     or self.running == (sheet_id, build):
                 return
+            self.wanted.pop(sheet_id, None)  # asked again: its place is now, not its first asking
             self.wanted[sheet_id] = build
             self._next()
 
@@ -91,6 +92,7 @@ class SheetPrints:
         """Send the worker the next job, if it is idle (called with the lock held)."""
         if self.running is not None or not self.wanted or self._closed:
             return
+        # The newest build first; within it, in the order asked (the sheets just saved first).
         sheet_id, build = max(self.wanted.items(), key=lambda item: item[1])
         del self.wanted[sheet_id]
         process = self._worker()
@@ -163,17 +165,26 @@ class SheetPrints:
 
 def sheet_worker() -> int:
     """The worker: the options on the first line of stdin, then one job per line, one answer each."""
-    from .booklayout import sheet_sources
+    from .sheetsources import sheet_sources
 
     options: BuildOptions = pickle.loads(base64.b64decode(sys.stdin.readline()))
     os.nice(2)  # the server answers the editor first
+    prepared: tuple[int, Any, list[Any]] | None = None  # a build's sources, read once for its sheets
     for line in sys.stdin:
         job = json.loads(line)
         started = time.perf_counter()
         diagnostics = Diagnostics(strict=options.strict)
         answer: dict[str, Any] = {"ok": False, "build": job["build"], "sheet": job["sheet"]}
         try:
-            config, book, rendered = prepare(options, diagnostics)
+            if prepared is None or prepared[0] != job["build"]:
+                prepared = None
+                found = prepare(options, diagnostics)
+                prepared = (job["build"], found, list(diagnostics.problems))
+            else:  # the sources as this build's first sheet read them, and what they said
+                found = prepared[1]
+                for problem in prepared[2]:
+                    diagnostics.add(problem)
+            config, book, rendered = found
             sheet = book.sheet(job["sheet"])
             if sheet is None:
                 raise BuildFailed(diagnostics)

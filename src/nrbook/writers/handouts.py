@@ -7,7 +7,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..booklayout import book_page_map, sheet_sources
+from ..booklayout import book_page_map
+from ..sheetsources import sheet_sources
 from ..context import BuildContext
 from ..fit import layout_salt
 from ..fonts import font_file, named_fonts
