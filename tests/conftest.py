@@ -27,7 +27,7 @@ def require(condition: bool, reason: str) -> None:
     if not condition:
         if IN_CI:
             pytest.fail(f"{reason} (with CI=true, make test installs it first)")
-        pytest.skip(f"{reason}: run 'make check-epub' or 'make check-html' to install it")
+        pytest.skip(f"{reason}: run 'make check-epub', 'make check-html' or 'make check-pdf' to install it")
 
 
 def run_nrbook(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -76,13 +76,23 @@ def content_build(tmp_path_factory) -> dict[str, object]:
 
 
 @pytest.fixture(scope="session")
-def corpus_html(tmp_path_factory) -> Path:
-    """The publishers' guide as an HTML book, for the HTML tests (the validators, the browser)."""
+def corpus_build(tmp_path_factory) -> dict[str, object]:
+    """The publishers' sources built in every format, once for every test that reads them."""
+    from nrbook.writers import WRITERS
+
     if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus/guide-v1 is not beside the checkout")
-    written, _ = build_book(CORPUS, tmp_path_factory.mktemp("corpus-html"), formats=("html",),
-                            config=CORPUS_CONFIG)
-    return written[0]
+        pytest.skip(f"the publishers' corpus is not at {CORPUS}")
+    out = tmp_path_factory.mktemp("corpus-dist")
+    formats = tuple(name for name in ("html", "pdf", "epub") if name in WRITERS)
+    written, diagnostics = build_book(CORPUS, out, formats, config=CORPUS_CONFIG)
+    files = {path.suffix.lstrip("."): path for path in written}
+    return {**files, "diagnostics": diagnostics}
+
+
+@pytest.fixture(scope="session")
+def corpus_html(corpus_build) -> Path:
+    """The publishers' guide as an HTML book, for the HTML tests (the validators, the browser)."""
+    return corpus_build["html"]
 
 
 @pytest.fixture(scope="session")

@@ -11,13 +11,11 @@ from pathlib import Path
 
 import frontmatter
 import pytest
-from conftest import CORPUS, CORPUS_CONFIG, ROOT, build_book, run_nrbook
+from conftest import CORPUS, CORPUS_CONFIG, ROOT, run_nrbook
 from lxml import html as lxml_html
 from pdfread import PdfBook, page_images
 from pypdf import PdfReader
 from test_paper_links import assert_every_sheet_code_decodes
-
-from nrbook.writers import WRITERS
 
 pytestmark = [
     pytest.mark.corpus,
@@ -71,12 +69,8 @@ def source_titles() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> dict[str, object]:
-    out = tmp_path_factory.mktemp("corpus-dist")
-    formats = tuple(name for name in ("html", "pdf", "epub") if name in WRITERS)
-    written, diagnostics = build_book(CORPUS, out, formats, config=CORPUS_CONFIG)
-    files = {path.suffix.lstrip("."): path for path in written}
-    return {**files, "diagnostics": diagnostics}
+def corpus(corpus_build) -> dict[str, object]:
+    return corpus_build
 
 
 @pytest.fixture(scope="module")

@@ -129,3 +129,22 @@ def test_eco_profile_draws_no_tinted_fills(tmp_path, mini_build):
     normal = filled_colours(mini_build["pdf"])
     assert any(is_tint(c) for c in normal), "the normal profile has tinted boxes (test is meaningful)"
     assert not [c for c in eco if is_tint(c)], eco
+
+
+def test_a_handouts_headings_start_at_h1_and_skip_no_level(handouts):
+    """PDF/UA-1 7.4.2-1 (pdfconform.nest_headings): the sheets' H3 become the handout's H1."""
+    result, out = handouts("--ids", "b.1,a.2")
+    assert result.returncode == 0, result.stderr
+    levels = []
+    with pikepdf.open(out / "mini-fiches.pdf") as pdf:
+        pending = list(reversed(list(pdf.Root.StructTreeRoot.K)))
+        while pending:
+            element = pending.pop()
+            if isinstance(element, pikepdf.Dictionary) and "/S" in element:
+                if str(element.S) in {f"/H{n}" for n in range(1, 7)}:
+                    levels.append(int(str(element.S)[2]))
+                kids = element.get("/K")
+                if isinstance(kids, pikepdf.Array):
+                    pending.extend(reversed(list(kids)))
+    assert levels[0] == 1 and levels.count(1) == 2, levels
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels

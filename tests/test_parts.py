@@ -72,8 +72,8 @@ def test_one_structure_tree_maps_every_page_and_annotation(fitted):
         assert int(root.ParentTreeNextKey) == max(tree) + 1
         for index, page in enumerate(pages):
             assert int(page.StructParents) == index
-            for element in tree[index]:
-                assert element.Pg.objgen == page.objgen, "marked content maps to its own page"
+            for element in tree[index]:  # none for the margins' MCIDs: artifacts now
+                assert element is None or element.Pg.objgen == page.objgen, "marked content maps to its own page"
             for annotation in page.get("/Annots", []):
                 element = tree[int(annotation.StructParent)]
                 assert any(isinstance(k, pikepdf.Dictionary) and k.get("/Obj") is not None

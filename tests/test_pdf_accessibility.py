@@ -85,3 +85,50 @@ def test_pdfua_checker_finds_nothing(content_build):
     report = json.loads(result.stdout)
     assert report["summary"]["errors"] == 0 and report["summary"]["warnings"] == 0, report["findings"]
     assert report["summary"]["rules_run"] >= 10
+
+
+def parent_tree(pdf: pikepdf.Pdf) -> dict[int, object]:
+    numbers = list(pdf.Root.StructTreeRoot.ParentTree.Nums)
+    return dict(zip((int(k) for k in numbers[::2]), numbers[1::2]))
+
+
+def test_every_link_annotation_is_in_a_link_element(tagged):
+    """PDF/UA-1 7.18.5-1 (pdftags.nest_link_annotations)."""
+    tree = parent_tree(tagged)
+    parents = [tree[int(a.StructParent)] for page in tagged.pages for a in page.get("/Annots", [])
+               if a.Subtype == "/Link"]
+    assert len(parents) > 100 and {str(p.S) for p in parents} == {"/Link"}
+    for page in tagged.pages:
+        for annotation in page.get("/Annots", []):
+            element = tree[int(annotation.StructParent)]
+            assert any(isinstance(k, pikepdf.Dictionary) and k.get("/Obj") is not None
+                       and k.Obj.objgen == annotation.objgen for k in element.K)
+
+
+def test_lists_hold_items_and_items_hold_label_and_body(tagged):
+    """PDF/UA-1 7.2-19 and 7.2-20 (the matrix's layout, pdftags.wrap_list_bodies)."""
+    elements = struct_elements(tagged)
+    kinds = lambda e: [str(k.S) for k in (e.K if isinstance(e.K, pikepdf.Array) else [e.K])  # noqa: E731
+                       if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+    items = [e for e in elements if str(e.S) == "/LI"]
+    assert len(items) > 200
+    assert not [kinds(e) for e in items if set(kinds(e)) - {"/Lbl", "/LBody"}]
+    lists = [e for e in elements if str(e.S) == "/L"]
+    assert not [kinds(e) for e in lists if set(kinds(e)) - {"/L", "/LI", "/Caption", "/Div"}]
+
+
+def test_running_heads_and_folios_are_pagination_artifacts(tagged):
+    """Matterhorn 18-001 (pdftags.margins_as_artifacts): no element outside the tree."""
+    document = tagged.Root.StructTreeRoot.K[0]
+    kept = {e.objgen for e in document.K}
+    hanging = [obj for obj in tagged.objects if isinstance(obj, pikepdf.Dictionary)
+               and obj.get("/Type") == "/StructElem" and obj.get("/P") is not None
+               and obj.P.objgen == document.objgen and obj.objgen not in kept]
+    assert not hanging
+    page = tagged.pages[10]
+    operators = [(str(op), operands) for operands, op in pikepdf.parse_content_stream(page)
+                 if str(op) == "BDC"]
+    pagination = [operands for _, operands in operators if operands[0] == "/Artifact"
+                  and operands[1].get("/Type") == "/Pagination"]
+    assert len(pagination) >= 2, "the running head and the folio"
+    assert any(m is None for m in parent_tree(tagged)[10]), "their MCIDs left the parent tree"

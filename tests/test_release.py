@@ -22,6 +22,7 @@ from nrbook.config import load_config
 from nrbook.context import BuildOptions
 from nrbook.diagnostics import BuildFailed, Diagnostics
 from nrbook.release import ReleaseRefused, previous_edition, release
+from nrbook.verapdf import VeraPdf
 
 NBSP = "\u00a0"
 EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}
@@ -29,7 +30,7 @@ EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}
 
 def release_tools() -> None:
     """The release refuses to go out unchecked: without its validators these tests cannot run."""
-    for checker in (validators.EpubCheck(), validators.PdfUa(), validators.NuHtmlChecker()):
+    for checker in (validators.EpubCheck(), validators.PdfUa(), validators.NuHtmlChecker(), VeraPdf()):
         require(not checker.missing(), checker.missing())
 
 
@@ -156,14 +157,14 @@ def test_the_download_page_offers_each_file_with_its_format_size_use_and_checksu
     assert checks[0] == "EPUBCheck 5.3.0 (1 fichier) : aucun problème."
     assert "pdfua 0.1.3 (11 fichiers) : aucun problème." in checks
     assert "Nu HTML Checker 26.9.27 (2 fichiers) : aucun problème." in checks  # the book and this page
-    assert any(c.startswith("veraPDF : non exécutée") for c in checks), "an absent check is said"
+    assert f"veraPDF {VeraPdf().version()} (11 fichiers) : aucun problème." in checks
 
 
 def test_the_report_names_each_check_and_the_one_that_did_not_run(content_release):
     report = content_release["stderr"]
     assert "EPUBCheck 5.3.0: passed on guide-numerique-responsable-v1.0.epub" in report
     assert re.search(r"^pdfua 0\.1\.3: passed on (\S+\.pdf(, )?){11}$", report, re.MULTILINE), report
-    assert "veraPDF: not run: no veraPDF checker in this nrbook yet" in report
+    assert re.search(r"^veraPDF [\d.]+: passed on (\S+\.pdf(, )?){11}$", report, re.MULTILINE), report
     assert "Nu HTML Checker 26.9.27: passed on guide-numerique-responsable-v1.0.html, index.html" in report
     assert "no previous edition to compare with: a first release" in report
 
@@ -284,7 +285,7 @@ def test_a_failed_check_or_a_missing_validator_releases_nothing(tmp_path, monkey
     report = "\n".join(refusal.value.checks.lines())
     assert "EPUBCheck 5.3.0: FAILED on mini-v0.9.epub" in report and "blink" in report
     assert re.search(r"^Nu HTML Checker: not run: the Nu HTML Checker is not installed", report, re.MULTILINE)
-    assert "veraPDF: not run" in report and "pdfua 0.1.3: passed on" in report
+    assert "veraPDF 1.28.2: passed on" in report and "pdfua 0.1.3: passed on" in report
     assert {r.check.split()[0] for r in refusal.value.checks.refused} == {"EPUBCheck", "Nu"}
     assert not out.exists()
 
@@ -315,3 +316,11 @@ def test_the_previous_edition_can_be_a_json_export_named_in_book_toml(tmp_path):
     diagnostics = Diagnostics()
     assert load_config(toml, diagnostics) is None
     assert "unknown key 'previus' in [release] (did you mean 'previous'?)" in diagnostics.errors[0].format()
+
+
+def test_a_validator_this_nrbook_lacks_is_said_absent_not_required():
+    from nrbook.release_checks import plugged
+
+    check = plugged("nrbook.no_such_checker", "Checker", "Nothing", (".pdf",), until="not in this nrbook")
+    assert (check.validator.name, check.required, check.missing()) == ("Nothing", False, "not in this nrbook")
+    assert plugged("nrbook.verapdf", "VeraPdf", "veraPDF", (".pdf",), until="").required

@@ -75,10 +75,15 @@ def _source_arguments(parser: argparse.ArgumentParser) -> None:
                         help="treat every warning as an error")
 
 
-def _printing_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of the commands that print: build and sheets."""
-    parser.add_argument("--profile", choices=["eco"], default="",
-                        help="eco: ink-saving print profile, no background fills")
+def _printing_arguments(parser: argparse.ArgumentParser, archive: bool = False) -> None:
+    """Options of the commands that print: build and sheets (``archive``: the archive edition too)."""
+    if archive:
+        parser.add_argument("--profile", choices=["eco", "archive"], default="",
+                            help="eco: ink-saving print profile, no background fills; archive: "
+                                 "the PDF to deposit with archives, PDF/A-2a and PDF/UA-1 (<name>-archive.pdf)")
+    else:
+        parser.add_argument("--profile", choices=["eco"], default="",
+                            help="eco: ink-saving print profile, no background fills")
     parser.add_argument("--no-cache", action="store_true",
                         help="measure every sheet again, ignoring and not filling .nrbook-cache/")
     parser.add_argument("--no-qr", action="store_true",
@@ -118,7 +123,7 @@ def make_parser() -> argparse.ArgumentParser:
                        help="output folder (default: dist/)")
     build.add_argument("--format", type=_formats, default=(), metavar="LIST",
                        help="comma-separated formats among html, pdf, epub (default: all)")
-    _printing_arguments(build)
+    _printing_arguments(build, archive=True)
 
     sheets = commands.add_parser(
         "sheets", help="chosen practice sheets as one-page handouts, or a workshop kit",
@@ -269,6 +274,8 @@ def report(diagnostics: Diagnostics, stream=None) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     arguments = parser.parse_args(argv)
+    if getattr(arguments, "profile", "") == "archive" and set(arguments.format or ()) - {"pdf"}:
+        parser.error("--profile archive makes the PDF only: leave out --format, or give --format pdf")
     if arguments.command is None:
         parser.print_help()
         return EXIT_USAGE

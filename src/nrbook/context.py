@@ -31,7 +31,10 @@ STYLESHEETS: dict[str, tuple[str, ...]] = {
     "sheets": ("base.css", "print.css", "parts.css"),  # sheets laid out apart from the book
     "workshop": ("base.css", "print.css", "workshop.css"),  # plan, checklist, the kit's cover
 }
-PROFILES = ("", "eco")
+#: "eco" saves ink; "archive" is the PDF to deposit with archives: PDF/A-2a and PDF/UA-1 at once.
+PROFILES = ("", "eco", "archive")
+#: Formats a profile is made for: the archive edition is a PDF only.
+PROFILE_FORMATS = {"archive": ("pdf",)}
 #: Targets read by a browser get their styles inlined; the others are laid out by WeasyPrint,
 #: which is given the styles parsed once per process (see pdfrender.stylesheet_for).
 INLINE_TARGETS = {"screen"}
@@ -47,7 +50,7 @@ class BuildOptions:
     formats: tuple[str, ...] = ()  # default: every format there is a writer for
     strict: bool = False
     verbose: bool = False
-    profile: str = ""  # "" or "eco"
+    profile: str = ""  # one of PROFILES
     layouts: Path = LAYOUTS_DIR
     styles: Path = STYLES_DIR
     cache: Path | None = Path(".nrbook-cache")  # None: measure everything, store nothing

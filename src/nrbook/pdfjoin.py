@@ -36,6 +36,8 @@ FOREIGN_LINK = "https://nrbook.invalid/anchor#"
 #: For a link whose target the joined document lacks: the address to go to, or None to
 #: keep its words without a link.
 Elsewhere = Callable[[str], str | None]
+#: What is done to the joined document before it is saved (see ``pdfconform.finishing``).
+Finish = Callable[[pikepdf.Pdf], None]
 
 
 @dataclass(frozen=True)
@@ -48,16 +50,18 @@ class Part:
     pages: tuple[int, ...] | None = None
 
 
-def join_book(skeleton: Path, parts: Iterable[Part], target: Path, fonts: list[Path]) -> None:
+def join_book(skeleton: Path, parts: Iterable[Part], target: Path, fonts: list[Path],
+              finish: Finish | None = None) -> None:
     """Write ``target``: the skeleton with its stub pages replaced by the parts' pages.
 
     ``fonts`` are the font files the parts were laid out with (see ``fontjoin``).
     """
     with pikepdf.open(skeleton) as book:
-        _join(_Joiner(book), parts, target, fonts)
+        _join(_Joiner(book), parts, target, fonts, finish)
 
 
-def join_pages(parts: list[Part], target: Path, fonts: list[Path], elsewhere: Elsewhere) -> None:
+def join_pages(parts: list[Part], target: Path, fonts: list[Path], elsewhere: Elsewhere,
+               finish: Finish | None = None) -> None:
     """Write ``target``: a document of the parts' pages alone, with one bookmark per page's own.
 
     Its metadata, language and structure root come from the first part; its links to
@@ -69,10 +73,11 @@ def join_pages(parts: list[Part], target: Path, fonts: list[Path], elsewhere: El
         del base.pages[:]
         for _ in range(count):
             base.add_blank_page(page_size=(size[2] - size[0], size[3] - size[1]))
-        _join(_Joiner(base, fresh=True, elsewhere=elsewhere), parts, target, fonts)
+        _join(_Joiner(base, fresh=True, elsewhere=elsewhere), parts, target, fonts, finish)
 
 
-def _join(joiner: _Joiner, parts: Iterable[Part], target: Path, fonts: list[Path]) -> None:
+def _join(joiner: _Joiner, parts: Iterable[Part], target: Path, fonts: list[Path],
+          finish: Finish | None) -> None:
     sources = []
     try:
         for part in parts:
@@ -81,6 +86,8 @@ def _join(joiner: _Joiner, parts: Iterable[Part], target: Path, fonts: list[Path
             joiner.take(source, part.places, part.pages)
         joiner.finish()
         join_fonts(joiner.book, fonts)
+        if finish is not None:
+            finish(joiner.book)
         joiner.book.save(target, compress_streams=True, deterministic_id=True,
                          object_stream_mode=pikepdf.ObjectStreamMode.generate)
     finally:

@@ -17,10 +17,19 @@ from . import machine
 from .context import STYLESHEETS, BuildContext
 from .diagnostics import Diagnostics, Problem
 from .pdf_forms import tidy_radio_groups
+from .pdftags import margins_as_artifacts, nest_link_annotations, wrap_list_bodies
 from .sandbox import SandboxFetcher
 
 #: Tagged PDF with a structure tree, /Lang and the title shown: accessible by default.
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+#: The archive edition is laid out as PDF/A-2a (tagged, an sRGB output intent, annotations
+#: printed); ``pdfconform.archive`` then declares PDF/UA-1 beside it on the joined file.
+ARCHIVE_OPTIONS = {"pdf_variant": "pdf/a-2a", "pdf_tags": True}
+
+
+def pdf_options(context: BuildContext) -> dict[str, object]:
+    """WeasyPrint's PDF options for the build's profile."""
+    return ARCHIVE_OPTIONS if context.options.profile == "archive" else PDF_OPTIONS
 
 
 # A galley repeats sheets (one copy per fitting step) and leaves out the pages that
@@ -107,7 +116,7 @@ def render_document(context: BuildContext, html_text: str, name: str, target: st
     with weasyprint_warnings(context, name, GALLEY_NOISE if galley else ()):
         html = weasyprint.HTML(string=html_text, base_url=path2url(context.book.root),
                                url_fetcher=sandbox_for(context, name))
-        return html.render(stylesheets=[stylesheet], font_config=_FONTS, **PDF_OPTIONS,
+        return html.render(stylesheets=[stylesheet], font_config=_FONTS, **pdf_options(context),
                            **({"pdf_forms": True} if forms else {}))
 
 
@@ -186,6 +195,9 @@ def finisher(part: str = ""):
         describe_links(document, pdf)
         scope_table_headers(pdf)
         tidy_radio_groups(pdf)
+        nest_link_annotations(pdf)
+        wrap_list_bodies(pdf)
+        margins_as_artifacts(pdf)
         if part:
             name_header_ids(pdf, f"{part}-")
     return finish
@@ -202,4 +214,4 @@ def write_document_to(context: BuildContext, document: weasyprint.Document, path
     """Write a laid-out document to ``path``; ``part`` names it among the parts of a book."""
     with weasyprint_warnings(context, path.name):
         document.write_pdf(path, pdf_identifier=pdf_identifier(context), finisher=finisher(part),
-                           **PDF_OPTIONS)
+                           **pdf_options(context))

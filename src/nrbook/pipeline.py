@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .config import BookConfig, load_config
-from .context import BuildContext, BuildOptions, build_date
+from .context import PROFILE_FORMATS, BuildContext, BuildOptions, build_date
 from .diagnostics import BuildFailed, Diagnostics
 from .glyphs import check_characters
 from .load import load_book
@@ -54,7 +54,7 @@ def build(options: BuildOptions, diagnostics: Diagnostics | None = None,
 
     diagnostics = diagnostics or Diagnostics(strict=options.strict)
     if writers is None:
-        formats = options.formats or tuple(WRITERS)
+        formats = options.formats or PROFILE_FORMATS.get(options.profile, tuple(WRITERS))
         writers = [WRITERS[name] for name in sorted(formats, key=list(WRITERS).index)]
     progress = progress or Progress()
     with progress.running():

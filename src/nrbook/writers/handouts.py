@@ -14,6 +14,7 @@ from ..fit import layout_salt
 from ..fonts import font_file, named_fonts
 from ..model import Sheet, anchor_for
 from ..partcache import PartCache
+from ..pdfconform import finishing
 from ..pdfjoin import Part, join_pages
 from ..selection import SheetFilter, select_sheets
 from .base import Writer
@@ -67,12 +68,14 @@ class HandoutWriter(Writer):
                     place += 1
             context.progress.step("writing the handouts")
             fonts = [p for p in (font_file(n) for n in named_fonts(context.stylesheet("sheets"))) if p]
-            join_pages(parts, context.stage.path_for(self.name), fonts, online(context))
+            join_pages(parts, context.stage.path_for(self.name), fonts, online(context),
+                       finishing(context))
             written = [context.stage.target(self.name)]
             if self.split:
                 for sheet, (path, pages) in zip(sheets, sources):
                     single = [Part(path, tuple(range(len(pages))), pages)]
-                    join_pages(single, context.stage.path_for(f"{sheet.id}.pdf"), fonts, online(context))
+                    join_pages(single, context.stage.path_for(f"{sheet.id}.pdf"), fonts,
+                               online(context), finishing(context))
                     written.append(context.stage.target(f"{sheet.id}.pdf"))
         context.facts["handout_sheets"] = [s.id for s in sheets]
         return written

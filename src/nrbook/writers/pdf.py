@@ -10,6 +10,7 @@ from ..booklayout import lay_out_book
 from ..context import BuildContext
 from ..fit import SheetFit, fit_levels
 from ..fonts import font_file, named_fonts
+from ..pdfconform import finishing
 from ..pdfjoin import join_book
 from .base import Writer
 
@@ -58,6 +59,6 @@ class PdfWriter(Writer):
             name = f"{context.name}.pdf"
             fonts = [font_file(n) for n in named_fonts(context.stylesheet("sheets"))]
             join_book(book.skeleton, book.parts, context.stage.path_for(name),
-                      [path for path in fonts if path is not None])
+                      [path for path in fonts if path is not None], finishing(context))
         report = context.stage.write_bytes("fit-report.json", fit_report(context, book.fits))
         return [context.stage.target(name), report]
