@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..pdfrender import render_document, write_document
 from .plan import WorkshopWriter
 
 
@@ -15,6 +14,8 @@ class ChecklistWriter(WorkshopWriter):
     description = "self-assessment checklist of the selected practices, with check boxes"
 
     def write(self) -> list[Path]:
+        from ..pdfrender import render_document, write_document  # WeasyPrint, when needed only
+
         context = self.context
         workshop = self.workshop()
         html_text = context.html("checklist.html.j2", target="workshop", themes=context.book.themes,

@@ -6,14 +6,16 @@ import copy
 import datetime as dt
 from pathlib import Path
 
-import weasyprint
+from typing import TYPE_CHECKING
 
 from ..context import BuildContext
-from ..pdfrender import render_document, write_document
 from ..selection import SheetFilter
 from ..workshop import Workshop, workshop_words
 from .handouts import blank_page, links_inside, sheet_pages, with_versos
 from .plan import WorkshopWriter, plan_document
+
+if TYPE_CHECKING:
+    import weasyprint
 
 KIT_LAYOUT = "kit.html.j2"
 
@@ -43,6 +45,8 @@ class KitWriter(WorkshopWriter):
         self.duplex = duplex
 
     def write(self) -> list[Path]:
+        from ..pdfrender import write_document  # WeasyPrint, when needed only
+
         context = self.context
         workshop = self.workshop()
         front = self.front_document(workshop)
@@ -60,6 +64,8 @@ class KitWriter(WorkshopWriter):
         return {"sheets": list(workshop.sheets), **workshop.layout_values(self.context.options.layouts)}
 
     def front_document(self, workshop: Workshop) -> weasyprint.Document:
+        from ..pdfrender import render_document
+
         html_text = self.context.html(KIT_LAYOUT, target="workshop", **self.values(workshop))
         return render_document(self.context, html_text, KIT_LAYOUT, target="workshop")
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import weasyprint
+from typing import TYPE_CHECKING
 
 from ..context import BuildContext
-from ..pdfrender import render_document, write_document
 from ..selection import SheetFilter
 from ..workshop import Workshop, workshop_words
 from .base import Writer
 from .plan_ods import plan_ods_bytes
+
+if TYPE_CHECKING:
+    import weasyprint
 
 
 def workshop_of(context: BuildContext, selection: SheetFilter, date: dt.date) -> Workshop:
@@ -24,6 +26,8 @@ def workshop_of(context: BuildContext, selection: SheetFilter, date: dt.date) ->
 
 def plan_document(context: BuildContext, workshop: Workshop) -> weasyprint.Document:
     """The plan's pages: its table, quick wins first, with form fields to fill in."""
+    from ..pdfrender import render_document  # WeasyPrint, when needed only
+
     html_text = context.html("plan.html.j2", target="workshop",
                              **workshop.layout_values(context.options.layouts))
     return render_document(context, html_text, "plan.html.j2", target="workshop", forms=True)
@@ -48,6 +52,8 @@ class PlanWriter(WorkshopWriter):
     description = "action plan of the selected practices: PDF with form fields, and ODS"
 
     def write(self) -> list[Path]:
+        from ..pdfrender import write_document
+
         context = self.context
         workshop = self.workshop()
         name = f"{context.name}-plan-action"
