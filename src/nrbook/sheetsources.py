@@ -9,6 +9,7 @@ side on the layout workers, then each run of chosen sheets is laid out on one of
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -33,39 +34,42 @@ def sheet_sources(context: BuildContext, sheets: list[Sheet], scratch: Path) -> 
     chosen_entries = [entry for entry in context.rendered.sheets if entry.sheet.id in chosen]
     page_map, skeleton = known_page_map(context)
     measured: dict[str, SheetFit] = {}
-    if page_map is None:  # a cold cache: the page numbers and the settings, side by side
-        page_map, measured = _page_map_and_fits(context, skeleton, chosen_entries)
-    found: dict[str, Source] = {}
-    fits: dict[str, SheetFit] = {}
-    book_runs, book_fits = _book_runs(context, page_map, chosen)
-    for run in book_runs:
-        stored = _stored_run(context, cache, run, page_map, book_fits)
-        if stored is not None:
-            path, record = stored
-            found.update(_pages_of(path, run.ids, record["sheet_pages"], chosen))
-            fits.update({i: SheetFit(**f) for i, f in record["fits"].items() if i in chosen})
-    missing = [entry for entry in chosen_entries if entry.sheet.id not in found]
-    if missing:
-        found_now, fits_now = _lay_out_missing(context, cache, page_map, missing, measured, scratch)
-        found.update({i: s for i, s in found_now.items() if i in chosen})
-        fits.update(fits_now)
+    with ExitStack() as stack:
+        pool = None  # the layout workers, started only when something is laid out
+        if page_map is None:  # a cold cache: the page numbers and the settings, side by side
+            pool = stack.enter_context(Pool(context, worker_count(2)))
+            page_map, measured = _page_map_and_fits(context, pool, skeleton, chosen_entries)
+        found: dict[str, Source] = {}
+        fits: dict[str, SheetFit] = {}
+        book_runs, book_fits = _book_runs(context, page_map, chosen)
+        for run in book_runs:
+            stored = _stored_run(context, cache, run, page_map, book_fits)
+            if stored is not None:
+                path, record = stored
+                found.update(_pages_of(path, run.ids, record["sheet_pages"], chosen))
+                fits.update({i: SheetFit(**f) for i, f in record["fits"].items() if i in chosen})
+        missing = [entry for entry in chosen_entries if entry.sheet.id not in found]
+        if missing:
+            found_now, fits_now = _lay_out_missing(context, stack, pool, cache, page_map, missing,
+                                                   measured, scratch)
+            found.update({i: s for i, s in found_now.items() if i in chosen})
+            fits.update(fits_now)
     context.facts.setdefault("fit", {}).update(fits)
     return [found[sheet.id] for sheet in sheets]
 
 
-def _page_map_and_fits(context: BuildContext, skeleton: str, entries: list[RenderedSheet]
-                       ) -> tuple[PageMap, dict[str, SheetFit]]:
+def _page_map_and_fits(context: BuildContext, pool: Pool, skeleton: str,
+                       entries: list[RenderedSheet]) -> tuple[PageMap, dict[str, SheetFit]]:
     """Lay the skeleton out for its page map while the sheets that need it are measured."""
     fitter = sheet_fitter(context, entries)
     to_measure = tuple(entry.sheet.id for entry in fitter.plan_known())
     results: dict[str, Any] = {}
-    with Pool(context, worker_count(1 + bool(to_measure))) as pool:
-        jobs = {pool.submit(_skeleton_page_map, skeleton): "page_map"}
-        if to_measure:
-            jobs[pool.submit(_measure_alone, to_measure)] = "fits"
-        while pool.busy:
-            job_id, _, value = pool.result()
-            results[jobs[job_id]] = value
+    jobs = {pool.submit(_skeleton_page_map, skeleton): "page_map"}
+    if to_measure:
+        jobs[pool.submit(_measure_alone, to_measure)] = "fits"
+    while pool.busy:
+        job_id, _, value = pool.result()
+        results[jobs[job_id]] = value
     page_map, findings = results["page_map"]
     findings.report(context.diagnostics)
     cache = PartCache(context.options.cache, layout_salt(context.options.styles))
@@ -98,10 +102,11 @@ def _stored_run(context: BuildContext, cache: PartCache, run: SheetRun, page_map
     return stored[0], stored[1]
 
 
-def _lay_out_missing(context: BuildContext, cache: PartCache, page_map: PageMap,
-                     missing: list[RenderedSheet], measured: dict[str, SheetFit], scratch: Path
-                     ) -> tuple[dict[str, Source], dict[str, SheetFit]]:
-    """Lay the chosen sheets the cache lacks out, run by run, on the workers."""
+def _lay_out_missing(context: BuildContext, stack: ExitStack, pool: Pool | None, cache: PartCache,
+                     page_map: PageMap, missing: list[RenderedSheet], measured: dict[str, SheetFit],
+                     scratch: Path) -> tuple[dict[str, Source], dict[str, SheetFit]]:
+    """Lay the chosen sheets the cache lacks out, run by run, on the workers (``pool``, or
+    workers started now)."""
     alone = sheet_fitter(context, missing)
     alone.fits.update({i: f for i, f in measured.items() if i in alone.keys})
     unknown = [entry for entry in alone.plan_known() if entry.sheet.id not in measured]
@@ -121,19 +126,20 @@ def _lay_out_missing(context: BuildContext, cache: PartCache, page_map: PageMap,
             fits.update({i: SheetFit(**f) for i, f in stored[1]["fits"].items()})
         else:
             to_lay_out.append((run, scratch / f"sheets-{key[:16]}.pdf"))
-    with Pool(context, worker_count(len(to_lay_out))) as pool:
-        jobs: dict[int, tuple[SheetRun, Path]] = {}
-        for run, path in to_lay_out:
-            provisional = tuple(i for i in run.ids if i in alone.provisional)
-            job = pool.submit(lay_out_run_job, run.ids, run.first_page, page_map,
-                              {i: alone.fits[i] for i in run.ids}, provisional, path)
-            jobs[job] = (run, path)
-        while pool.busy:
-            job_id, _, (html, result) = pool.result()
-            run, path = jobs[job_id]
-            _keep(context, cache, html, result)
-            found.update(_pages_of(path, run.ids, result.sheet_pages, set(run.ids)))
-            fits.update(result.fits)
+    if pool is None:
+        pool = stack.enter_context(Pool(context, worker_count(len(to_lay_out))))
+    jobs: dict[int, tuple[SheetRun, Path]] = {}
+    for run, path in to_lay_out:
+        provisional = tuple(i for i in run.ids if i in alone.provisional)
+        job = pool.submit(lay_out_run_job, run.ids, run.first_page, page_map,
+                          {i: alone.fits[i] for i in run.ids}, provisional, path)
+        jobs[job] = (run, path)
+    while pool.busy:
+        job_id, _, (html, result) = pool.result()
+        run, path = jobs[job_id]
+        _keep(context, cache, html, result)
+        found.update(_pages_of(path, run.ids, result.sheet_pages, set(run.ids)))
+        fits.update(result.fits)
     return found, fits
 
 
