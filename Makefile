@@ -185,11 +185,14 @@ VERAPDF       := $(TOOLS)/verapdf/lib/greenfield-apps-$(VERAPDF_VERSION).jar
 CHECK_PDF_IDS ?= a.1,c.2,h.3
 BOOK_NAME      = $(shell sed -n 's/^name *= *"\([^"]*\)".*/\1/p' $(SOURCE)/book.toml | head -1)
 
-$(VERAPDF): tools/verapdf/pom.xml
+# Maven trusts the certificate authorities of the system's bundle too (tools/verapdf/truststore.py),
+# as curl and pip do: an authority added to the bundle only would otherwise keep it from Maven Central.
+$(VERAPDF): tools/verapdf/pom.xml tools/verapdf/truststore.py
 	@command -v mvn >/dev/null || { echo "mvn is missing: it installs veraPDF (Debian: apt-get install maven)"; exit 1; }
 	@echo "installing veraPDF $(VERAPDF_VERSION) from Maven Central into $(TOOLS)/verapdf/ (the PDF/UA and PDF/A validator)"
 	@rm -rf $(TOOLS)/verapdf/lib
-	@log=$$(mktemp); mvn -q -B -f tools/verapdf/pom.xml -Dmaven.repo.local=$(CURDIR)/$(TOOLS)/verapdf/m2 \
+	@log=$$(mktemp); trust=$$(python3 tools/verapdf/truststore.py $(TOOLS)/verapdf/cacerts) \
+	  && MAVEN_OPTS="$$trust" mvn -q -B -f tools/verapdf/pom.xml -Dmaven.repo.local=$(CURDIR)/$(TOOLS)/verapdf/m2 \
 	  dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(TOOLS)/verapdf/lib \
 	  >$$log 2>&1 || { tail -20 $$log; rm -f $$log; exit 1; }; rm -f $$log
 	@test -f $@ || { echo "veraPDF $(VERAPDF_VERSION) was not installed: check tools/verapdf/pom.xml"; exit 1; }
