@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 from conftest import MINI
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from nrbook.context import BuildOptions
@@ -50,6 +50,7 @@ def attempt(tmp_path: Path, text: str) -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(fields=front_matter, body=markdown_text)
+@example(fields={"id": "0\x1f0"}, body="# Titre\n")  # a control character in an id: once a traceback
 def test_any_front_matter_and_markdown_builds_or_reports(tmp_path, fields, body):
     header = yaml.safe_dump(fields, allow_unicode=True) if fields else ""
     attempt(tmp_path, f"---\n{header}---\n\n{body}\n")

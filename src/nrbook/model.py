@@ -17,8 +17,12 @@ FEEDBACK_SECTION = "Retour d'expérience"
 
 
 def anchor_for(sheet_id: str) -> str:
-    """The HTML anchor of a sheet id: ``a.1`` → ``a-1``."""
-    return sheet_id.replace(".", "-")
+    """The HTML anchor of a sheet id: ``a.1`` → ``a-1``.
+
+    Whatever an id holds (a wrong one is reported by the validation, with the others), its
+    anchor is a valid HTML id: no character that HTML or XML refuses gets there.
+    """
+    return re.sub(r"[^\w-]", "-", sheet_id.replace(".", "-"))
 
 
 def sheet_sort_key(sheet_id: str) -> tuple[str, int]:
