@@ -264,11 +264,16 @@ def book_page_map(context: BuildContext) -> PageMap:
         return page_map
     with collected(context) as findings:
         page_map = render_skeleton(context, html)[1]
+    keep_page_map(context, html, page_map, findings)
+    return page_map
+
+
+def keep_page_map(context: BuildContext, skeleton: str, page_map: PageMap, findings: Findings) -> None:
+    """Store the page map the skeleton gave (its PDF is not kept) for this build and the next."""
     cache = PartCache(context.options.cache, layout_salt(context.options.styles))
-    cache.put(cache.key(context.stylesheet("print") + html), None,
+    cache.put(cache.key(context.stylesheet("print") + skeleton), None,
               {"page_map": page_map.to_json(), "problems": stored_problems(findings.problems)})
     context.facts["pdf_page_map"] = page_map
-    return page_map
 
 
 def stored_problems(problems: list) -> list[list[Any]]:

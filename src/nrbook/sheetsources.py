@@ -14,7 +14,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .booklayout import RunResult, lay_out_run_job, replay_problems, stored_problems, known_page_map
+from .booklayout import (
+    RunResult,
+    keep_page_map,
+    known_page_map,
+    lay_out_run_job,
+    replay_problems,
+    stored_problems,
+)
 from .context import BuildContext
 from .fit import SheetFit, layout_salt
 from .model import Sheet
@@ -72,10 +79,7 @@ def _page_map_and_fits(context: BuildContext, pool: Pool, skeleton: str,
         results[jobs[job_id]] = value
     page_map, findings = results["page_map"]
     findings.report(context.diagnostics)
-    cache = PartCache(context.options.cache, layout_salt(context.options.styles))
-    cache.put(cache.key(context.stylesheet("print") + skeleton), None,
-              {"page_map": page_map.to_json(), "problems": stored_problems(findings.problems)})
-    context.facts["pdf_page_map"] = page_map
+    keep_page_map(context, skeleton, page_map, findings)
     fits, measure_findings = results.get("fits", ({}, Findings()))
     measure_findings.report(context.diagnostics)
     return page_map, fits

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from xml.etree import ElementTree
 
-from .validators import JVM_OPTIONS, TOOLS_DIR, Findings, Validator
+from .validators import JVM_OPTIONS, TOOLS_DIR, Findings, Validator, _java_missing
 
 #: Where `make check-pdf` copies veraPDF's jars from Maven Central (tools/verapdf/pom.xml).
 VERAPDF_LIB = TOOLS_DIR / "verapdf" / "lib"
@@ -30,8 +29,8 @@ class VeraPdf(Validator):
     failing = (FAILED,)
 
     def missing(self) -> str:
-        if not shutil.which("java"):
-            return "java is not installed (veraPDF needs Java 11 or later)"
+        if java := _java_missing("veraPDF"):
+            return java
         if not self._jars():
             return f"veraPDF is not installed in {VERAPDF_LIB} (make check-pdf installs it)"
         return ""
