@@ -35,6 +35,12 @@ from .pool import Pool, kept, worker_count
 from .render import RenderedSheet
 
 
+#: Priorities of the layout jobs (see ``Pool.submit``): the skeleton and its writing, then the
+#: measures (each ahead by the sheets of the run it holds back), then runs, the longest first.
+FIRST = 10_000
+MEASURE = 1_000
+
+
 @dataclass
 class LaidOutBook:
     """The book's parts, ready to be joined, and what their layout told."""
@@ -123,10 +129,12 @@ class _Attempt:
             if self.skeleton is not None:
                 replay_problems(self.context, record["problems"])
         ready = self._ready_runs() if self.page_map is not None else []
-        if self.skeleton is None:
-            self._submit(self._skeleton_laid_out, _lay_out_skeleton, self.html)
-        for theme_id, sheet_ids in self.measuring.items():
-            self._submit(self._measured(theme_id), _measure, tuple(sheet_ids))
+        if self.skeleton is None:  # first: every run waits for its page numbers
+            self._submit(self._skeleton_laid_out, _lay_out_skeleton, self.html, priority=FIRST)
+        sizes = {theme.id: len(theme.sheets) for theme in self.context.book.themes}
+        for theme_id, sheet_ids in self.measuring.items():  # the longest runs they wait for first
+            self._submit(self._measured(theme_id), _measure, tuple(sheet_ids),
+                         priority=MEASURE + sizes.get(theme_id, 0))
         self._schedule(ready)
         while self.pool.busy:
             job_id, worker, value = self.pool.result()
@@ -145,10 +153,10 @@ class _Attempt:
                            self.laid_out)
 
     def _submit(self, handler: Callable[[int, Any], None], function: Callable[..., Any],
-                *args: Any, worker: int | None = None) -> None:
+                *args: Any, worker: int | None = None, priority: float = 0) -> None:
         job_id = self.pool.next_id
         self.handlers[job_id] = handler
-        self.pool.submit(function, *args, worker=worker)
+        self.pool.submit(function, *args, worker=worker, priority=priority)
 
     def _skeleton_laid_out(self, worker: int, value: tuple[PageMap, Findings]) -> None:
         known = self.page_map
@@ -157,7 +165,8 @@ class _Attempt:
             raise RuntimeError("the stored page map of the skeleton differs from its layout")
         findings.report(self.context.diagnostics)
         path = self.scratch / f"skeleton-{self.key[:16]}.pdf"
-        self._submit(self._skeleton_written(path, findings), _write_skeleton, path, worker=worker)
+        self._submit(self._skeleton_written(path, findings), _write_skeleton, path, worker=worker,
+                     priority=FIRST)  # the longest job: started at once, not left for the end
         self._schedule(self._ready_runs())
 
     def _skeleton_written(self, path: Path, layout: Findings):
@@ -210,7 +219,8 @@ class _Attempt:
             path = self.scratch / f"run-{key[:16]}.pdf"
             provisional = tuple(i for i in run.ids if i in self.provisional)
             self._submit(self._run_laid_out(run, path), lay_out_run_job, run.ids, run.first_page,
-                         self.page_map, {i: self.fits[i] for i in run.ids}, provisional, path)
+                         self.page_map, {i: self.fits[i] for i in run.ids}, provisional, path,
+                         priority=len(run.entries))
 
     def _run_laid_out(self, run: SheetRun, path: Path):
         def done(worker: int, value: tuple[str, RunResult]) -> None:

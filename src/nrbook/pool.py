@@ -42,7 +42,7 @@ class Pool:
         self.state = state
         self.workers: list[tuple[multiprocessing.Process, Connection]] = []
         self.idle: set[int] = set()
-        self.pending: deque[tuple[Job, int | None]] = deque()
+        self.pending: list[tuple[int, Job, int | None]] = []  # (priority, job, pinned worker)
         self.done: deque[tuple[int, int, Any]] = deque()
         self.next_id = 0
         self.running: dict[int, int] = {}  # worker → job id
@@ -61,14 +61,19 @@ class Pool:
                 self.workers.append((process, mine))
                 self.idle.add(index)
 
-    def submit(self, function: Callable[..., Any], *args: Any, worker: int | None = None) -> int:
-        """Queue a job (pinned to ``worker`` if given); return its id."""
+    def submit(self, function: Callable[..., Any], *args: Any, worker: int | None = None,
+               priority: float = 0) -> int:
+        """Queue a job (pinned to ``worker`` if given); return its id.
+
+        A free worker takes the queued job of highest ``priority``, the first queued among
+        equals: a long job that becomes ready late does not wait behind short ones.
+        """
         job_id = self.next_id
         self.next_id += 1
         if not self.workers:
             self.done.append((job_id, 0, _call(function, self.state, args)))
         else:
-            self.pending.append(((job_id, function, args), worker))
+            self.pending.append((priority, (job_id, function, args), worker))
             self._dispatch()
         return job_id
 
@@ -97,18 +102,18 @@ class Pool:
         return bool(self.running or self.pending or self.done)
 
     def _dispatch(self) -> None:
-        for _ in range(len(self.pending)):
-            if not self.idle:
-                return
-            (job, pinned) = self.pending.popleft()
-            worker = pinned if pinned is not None else min(self.idle)
-            if worker not in self.idle:
-                self.pending.append((job, pinned))
+        self.pending.sort(key=lambda item: -item[0])  # stable: queued order among equals
+        waiting = []
+        for priority, job, pinned in self.pending:
+            worker = pinned if pinned is not None else (min(self.idle) if self.idle else None)
+            if worker is None or worker not in self.idle:
+                waiting.append((priority, job, pinned))
                 continue
             self.idle.discard(worker)
             self.used.add(worker)
             self.running[worker] = job[0]
             self.workers[worker][1].send(job)
+        self.pending = waiting
 
     def close(self) -> None:
         for index, (process, connection) in enumerate(self.workers):
