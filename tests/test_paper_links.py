@@ -76,7 +76,7 @@ def test_printed_sheet_shows_the_addresses_of_its_links_and_a_qr_code(mini_build
 
 def test_screen_book_keeps_plain_links_and_no_qr_code(mini_build):
     page = lxml_html.fromstring(mini_build["html"].read_bytes())
-    assert not page.xpath("//svg") and "Cette fiche en ligne" not in page.text_content()
+    assert not page.xpath("//svg | //img[@class='qr-code']") and "Cette fiche en ligne" not in page.text_content()
     assert "(exemple.test/reference)" not in page.text_content()
     link = page.xpath("//a[@href='https://exemple.test/reference']")[0]
     assert link.text_content() == "Un site de référence"
@@ -114,12 +114,14 @@ def test_qr_code_is_a_figure_with_alternative_text_and_black_on_white(mini_build
 
 
 def figure_colours(pdf: pikepdf.Pdf, figures: list) -> set[tuple[float, ...]]:
-    """Every colour that the given figures' marked content sets on their pages."""
+    """Every colour the given figures show: the pixels of the images their marked content
+    draws (0–1 per channel). Each image must be drawn sharp, without smoothing."""
     wanted: dict[tuple[int, int], set[int]] = {}
     for figure in figures:
         kids = figure.K if isinstance(figure.K, pikepdf.Array) else [figure.K]
         wanted.setdefault(figure.Pg.objgen, set()).update(int(k) for k in kids if isinstance(k, int))
     colours: set[tuple[float, ...]] = set()
+    drawn = 0
     for page in pdf.pages:
         ids = wanted.get(page.objgen, set())
         inside: list[bool] = []
@@ -135,6 +137,13 @@ def figure_colours(pdf: pikepdf.Pdf, figures: list) -> set[tuple[float, ...]]:
                 inside.pop()
             elif any(inside) and name in ("rg", "RG", "g", "G", "k", "K"):
                 colours.add(tuple(float(x) for x in operands))
+            elif any(inside) and name == "Do":
+                image = page.Resources.XObject[operands[0]]
+                assert image.get("/Interpolate") is False, "a QR code must not be smoothed"
+                pixels = pikepdf.PdfImage(image).as_pil_image().convert("RGB")
+                colours.update(tuple(c / 255 for c in colour) for _, colour in pixels.getcolors())
+                drawn += 1
+    assert drawn == len(figures), f"{drawn} images drawn for {len(figures)} figures"
     return colours
 
 

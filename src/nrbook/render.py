@@ -21,7 +21,7 @@ from .markdown_ext import (
 )
 from .model import DIFFICULTIES, PRIORITIES, Book, Chapter, Sheet, Source, Theme
 from .outline import namespace_ids, shift_headings
-from .paper_links import breakable, mark_addresses, qr_svg, short_address
+from .paper_links import breakable, mark_addresses, qr_source, short_address
 from .references import Asset, ReferencePolicy
 from .screen_tables import table_boxes
 
@@ -218,7 +218,7 @@ def layout_environment(layouts: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     environment.filters["css_string"] = css_string
-    environment.globals["qr_svg"] = qr_svg
+    environment.filters["qr_source"] = qr_source
     environment.filters["short_address"] = short_address
     environment.filters["breakable"] = breakable
     environment.filters["table_boxes"] = table_boxes

@@ -1,4 +1,4 @@
-"""The only way WeasyPrint may load anything: files of the book, its styles and fonts."""
+"""The only way WeasyPrint may load anything: files of the book, its styles and fonts, QR codes."""
 
 from __future__ import annotations
 
@@ -11,17 +11,19 @@ from urllib.request import url2pathname
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 from .fonts import FONT_SCHEME, FONT_TYPES, font_file
+from .paper_links import QR_SCHEME, qr_png
 
 
 class SandboxFetcher(URLFetcher):
-    """Serves files under the allowed folders and the bundled fonts; refuses everything else.
+    """Serves files under the allowed folders, the bundled fonts and the QR codes nrbook draws;
+    refuses everything else.
 
     No network, no ``file://`` outside the folders, no ``..`` escape, no symlink out:
     paths are resolved before they are compared.
     """
 
     def __init__(self, roots: list[Path], refused: Callable[[str, str], None]):
-        super().__init__(allowed_protocols={"file", "data", FONT_SCHEME.rstrip(":")},
+        super().__init__(allowed_protocols={"file", "data", FONT_SCHEME.rstrip(":"), QR_SCHEME.rstrip(":")},
                          allow_redirects=False, timeout=1)
         self.roots = [root.resolve() for root in roots]
         self.refused = refused
@@ -29,6 +31,9 @@ class SandboxFetcher(URLFetcher):
     def fetch(self, url, headers=None):
         if url.startswith("data:"):
             return super().fetch(url, headers)
+        if url.startswith(QR_SCHEME):
+            return URLFetcherResponse(url, qr_png(unquote(url[len(QR_SCHEME):])),
+                                      {"Content-Type": "image/png"})
         if url.startswith(FONT_SCHEME):
             path = font_file(unquote(url[len(FONT_SCHEME):]))
             if path is None:
