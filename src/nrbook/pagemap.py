@@ -17,19 +17,20 @@ if TYPE_CHECKING:
 class PageMap:
     """Read off the skeleton's layout, in which each sheet is a stub of its own pages.
 
-    ``margins`` holds, for each sheet, the text of each margin box of its (first) page
-    that shows named strings, by box name ("top-left"): the running heads. A sheet laid
-    out apart carries them as its own strings; its folio comes from the page counter,
-    started at the sheet's page (see layouts/sheets.html.j2).
+    ``strings`` holds, for each sheet, the named strings (CSS ``string-set``) the book
+    has set when it reaches the sheet's page: what its running heads show. A sheet laid
+    out apart sets them again on its page, so that the margin boxes of the book's own
+    page style print there what they print in the book; its folio comes from the page
+    counter, started at the sheet's page (see layouts/sheets.html.j2).
     """
 
     anchors: dict[str, int]  # anchor → page number, from 1
-    margins: dict[str, dict[str, str]]  # sheet id → margin box → text
+    strings: dict[str, dict[str, str]]  # sheet id → string name → value on reaching its page
     page_count: int
     sheet_pages: dict[str, tuple[int, ...]] = field(default_factory=dict)  # sheet id → its pages
 
     def to_json(self) -> str:
-        return json.dumps({"anchors": self.anchors, "margins": self.margins,
+        return json.dumps({"anchors": self.anchors, "strings": self.strings,
                            "page_count": self.page_count,
                            "sheet_pages": {k: list(v) for k, v in self.sheet_pages.items()}},
                           ensure_ascii=False, sort_keys=True)
@@ -37,7 +38,7 @@ class PageMap:
     @classmethod
     def from_json(cls, text: str) -> PageMap:
         data = json.loads(text)
-        return cls({k: int(v) for k, v in data["anchors"].items()}, data["margins"],
+        return cls({k: int(v) for k, v in data["anchors"].items()}, data["strings"],
                    int(data["page_count"]),
                    {k: tuple(v) for k, v in data["sheet_pages"].items()})
 
@@ -46,48 +47,22 @@ def read_page_map(document: weasyprint.Document, book: Book) -> PageMap:
     """The page map of a laid-out skeleton."""
     anchors: dict[str, int] = {}
     sheet_pages: dict[str, list[int]] = {}
+    strings: dict[str, dict[str, str]] = {}
+    state: dict[str, str] = {}  # each string's last value, in the order WeasyPrint sets them
     for number, page in enumerate(document.pages, start=1):
         for anchor in page.anchors:
             anchors.setdefault(anchor, number)
         for sheet_id in _stubs_on(page):
+            if sheet_id not in sheet_pages:
+                # A stub sets no string: its page shows the values set before it, whatever
+                # keyword (first, start, last) a margin box asks for.
+                strings[sheet_id] = dict(sorted(state.items()))
             sheet_pages.setdefault(sheet_id, []).append(number)
-    margins = {sheet.id: margin_texts(document.pages[sheet_pages[sheet.id][0] - 1])
-               for sheet in book.sheets if sheet.id in sheet_pages}
-    return PageMap(anchors, margins, len(document.pages),
-                   {k: tuple(v) for k, v in sheet_pages.items()})
-
-
-#: What a margin box's content may be made of for its text to be carried as a string.
-STRING_CONTENT = {"string", "string()"}
-
-
-def margin_texts(page: weasyprint.Page) -> dict[str, str]:
-    """What each margin box of a laid-out page that shows strings prints, by box name.
-
-    Boxes showing a counter (the folio) are left out: a counter is reproduced by
-    starting the page counter where the book has it, which also numbers a sheet's
-    second page right, should it have one.
-    """
-    texts = {}
-    for box in page._page_box.children:  # noqa: SLF001 (pinned WeasyPrint; see tests)
-        keyword = getattr(box, "at_keyword", None)
-        content = box.style["content"] if keyword else ()
-        if keyword and content and all(kind in STRING_CONTENT for kind, _ in content):
-            texts[keyword.lstrip("@")] = " ".join(" ".join(_line_texts(box)).split())
-    return texts
-
-
-def _line_texts(box) -> Iterator[str]:
-    text = getattr(box, "text", None)
-    if text is not None:
-        yield text
-        return
-    children = getattr(box, "children", ())
-    if type(box).__name__ == "LineBox":
-        yield "".join(t for child in children for t in _line_texts(child))
-        return
-    for child in children:
-        yield from _line_texts(child)
+        for box in page._page_box.descendants():  # noqa: SLF001 (pinned WeasyPrint; see tests)
+            if box.string_set and box.string_set != "none":
+                state.update((name, " ".join(text.split())) for name, text in box.string_set)
+    return PageMap(anchors, {s.id: strings[s.id] for s in book.sheets if s.id in strings},
+                   len(document.pages), {k: tuple(v) for k, v in sheet_pages.items()})
 
 
 def _stubs_on(page: weasyprint.Page) -> Iterator[str]:

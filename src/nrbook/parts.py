@@ -116,11 +116,10 @@ def sheets_html(context: BuildContext, run: SheetRun, page_map: PageMap,
     own_pages = {page for sheet_id in run.ids for page in page_map.sheet_pages[sheet_id]}
     own_ids = {anchor for anchor, page in page_map.anchors.items() if page in own_pages}
     entries = [pin_links(entry, page_map, own_ids, foreign) for entry in run.entries]
-    margins = {sheet_id: page_map.margins.get(sheet_id, {}) for sheet_id in run.ids}
-    boxes = sorted({box for texts in margins.values() for box in texts})
+    strings = {sheet_id: page_map.strings.get(sheet_id, {}) for sheet_id in run.ids}
     groups = [list(group) for _, group in groupby(entries, key=lambda e: e.theme.id)]
-    return context.html("sheets.html.j2", target="sheets", groups=groups, margins=margins,
-                        margin_boxes=boxes, first_page=run.first_page,
+    return context.html("sheets.html.j2", target="sheets", groups=groups, strings=strings,
+                        first_page=run.first_page,
                         fit={i: f.css_class for i, f in fits.items()})
 
 
