@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .diagnostics import BuildFailed, Diagnostics
+from .diagnostics import BuildFailed, Diagnostics, shown
+from .scaffold_cli import add_scaffold_commands, run_new
 from .workshop_cli import add_workshop_commands, date_argument, selection_writer
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -201,51 +202,7 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8000, metavar="N",
                        help="port on 127.0.0.1 (default: 8000; 0: any free port)")
 
-    new = commands.add_parser(
-        "new", help="start a new practice sheet or theme, ready to fill",
-        description="Write the skeleton of a new practice sheet or theme in the right folder. "
-                    "What it writes passes 'nrbook check' at once; replace each 'À préciser'.",
-        epilog="examples:\n"
-               "  nrbook new sheet --theme a --title \"Mesurer l'empreinte du parc\"\n"
-               "  nrbook new theme --title \"Numérique et territoires\"\n\n"
-               "'nrbook new sheet --help' and 'nrbook new theme --help' give the options.",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    kinds = new.add_subparsers(dest="kind", metavar="KIND", required=True)
-    new_sheet = kinds.add_parser(
-        "sheet", help="a practice sheet, with the theme's next free id",
-        description="Write THEME-FOLDER/<title-as-file-name>.md with the next free id of the theme "
-                    "(a.7 after a.6), placeholders for every field, and a body skeleton with its "
-                    "'En savoir plus' section. An existing file is never overwritten.",
-        epilog="examples:\n"
-               "  nrbook new sheet --theme a --title \"Mesurer l'empreinte du parc\"\n"
-               "  nrbook new sheet --theme strategie-et-gouvernance --title \"Former les élus\" "
-               "--priority Prioritaire --difficulty Facile\n"
-               "  nrbook new sheet --source tests/fixtures/mini --theme b --title \"Essai\"",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    new_theme = kinds.add_parser(
-        "theme", help="a theme: its folder and its index.md",
-        description="Create a folder named after the title with its index.md (id, title, order), "
-                    "using the next free letter unless --id gives one, and add the folder to "
-                    "[order] themes in book.toml if the book lists its themes there (comments kept).",
-        epilog="examples:\n"
-               "  nrbook new theme --title \"Numérique et territoires\"\n"
-               "  nrbook new theme --title \"Numérique et territoires\" --id j\n"
-               "then: nrbook new sheet --theme j --title \"...\"",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    for parser_of_kind in (new_sheet, new_theme):
-        parser_of_kind.add_argument("--source", type=Path, default=Path("content"), metavar="DIR",
-                                    help="folder of the Markdown sources (default: content/)")
-        parser_of_kind.add_argument("--config", type=Path, default=None, metavar="FILE",
-                                    help="book configuration (default: DIR/book.toml)")
-        parser_of_kind.add_argument("--title", required=True, help="its title, in quotes")
-    new_sheet.add_argument("--theme", required=True,
-                           help="the theme: its letter (a), folder or title")
-    new_sheet.add_argument("--priority", default="Recommandée",
-                           help="Prioritaire, Recommandée (default) or 'Aller plus loin'")
-    new_sheet.add_argument("--difficulty", default="Moyenne",
-                           help="Facile, Moyenne (default) or Difficile")
-    new_theme.add_argument("--id", default="", metavar="LETTER",
-                           help="the theme's letter (default: the one after the highest used)")
+    add_scaffold_commands(commands)
     _release_parsers(commands)
     return parser
 
@@ -307,7 +264,7 @@ def _run(arguments: argparse.Namespace) -> int:
     if arguments.command == "serve":
         return _serve(arguments)
     if arguments.command == "new":
-        return _new(arguments)
+        return run_new(arguments)
     if arguments.command in ("release", "diff"):
         from .release_cli import run
 
@@ -337,7 +294,7 @@ def _run(arguments: argparse.Namespace) -> int:
         report(diagnostics)
         path = write_export(rendered, arguments.format, arguments.out)
         if path is not None and not arguments.quiet:
-            print(f"wrote {_shown(path)} ({_size(path.stat().st_size)}): "
+            print(f"wrote {shown(path)} ({_size(path.stat().st_size)}): "
                   f"{len(rendered.sheets)} practices", file=sys.stderr)
         return EXIT_OK
 
@@ -358,7 +315,7 @@ def _run(arguments: argparse.Namespace) -> int:
     if not arguments.quiet:
         for path in written:
             size = path.stat().st_size
-            print(f"wrote {_shown(path)} ({_size(size)})", file=sys.stderr)
+            print(f"wrote {shown(path)} ({_size(size)})", file=sys.stderr)
         print(f"nrbook: built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return EXIT_OK
 
@@ -394,7 +351,7 @@ def _selected(arguments: argparse.Namespace, diagnostics: Diagnostics, started: 
         print(f"selected {len(chosen)} sheet{'s' if len(chosen) != 1 else ''}: {', '.join(chosen)}",
               file=sys.stderr)
         for path in written:
-            print(f"wrote {_shown(path)} ({_size(path.stat().st_size)})", file=sys.stderr)
+            print(f"wrote {shown(path)} ({_size(path.stat().st_size)})", file=sys.stderr)
         print(f"nrbook: done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return EXIT_OK
 
@@ -406,13 +363,6 @@ def _print_fits(facts: dict) -> None:
         setting = "natural layout" if not fit.level else f"step {fit.level}"
         print(f"sheet {fit.id}: {setting}, body {fit.body_pt:g} pt, side {fit.side_pt:g} pt, "
               f"natural height {fit.natural_height:.2f} page: {state}", file=sys.stderr)
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def _size(size: int) -> str:
@@ -429,37 +379,3 @@ def _serve(arguments: argparse.Namespace) -> int:
     except ServeError as error:
         print(f"nrbook serve: {error}", file=sys.stderr)
         return EXIT_USAGE
-
-
-def _new(arguments: argparse.Namespace) -> int:
-    from .scaffold import ScaffoldError, new_sheet, new_theme
-
-    try:
-        if arguments.kind == "sheet":
-            done = new_sheet(arguments.source, arguments.theme, arguments.title,
-                             arguments.priority, arguments.difficulty, arguments.config)
-        else:
-            done = new_theme(arguments.source, arguments.title, arguments.id, arguments.config)
-    except ScaffoldError as error:
-        print(f"nrbook new {arguments.kind}: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    source = _shown(arguments.source)
-    assert done.theme is not None
-    if done.kind == "sheet":
-        print(f"wrote {_shown(done.written)}: sheet {done.id} \"{done.title}\", "
-              f"theme {done.theme.id} ({done.theme.title})", file=sys.stderr)
-        print(f"next: replace each \"À préciser\" in it, then run: nrbook check --source {source}\n"
-              f"      see it as printed: nrbook serve --source {source}, page /sheet/{done.id}",
-              file=sys.stderr)
-        return EXIT_OK
-    print(f"wrote {_shown(done.written)}: theme {done.id} \"{done.title}\"", file=sys.stderr)
-    if done.config_changed is not None:
-        print(f"added \"{done.theme.folder.name}\" to [order] themes in {_shown(done.config_changed)}",
-              file=sys.stderr)
-    if done.config_problem:
-        print(f"nrbook new theme: could not edit [order] themes by itself ({done.config_problem}): "
-              f"add \"{done.theme.folder.name}\" to it by hand", file=sys.stderr)
-    print(f"next: write its introduction, then its first sheet (until then, check warns that the "
-          f"theme has none): nrbook new sheet --source {source} --theme {done.id} --title \"...\"",
-          file=sys.stderr)
-    return EXIT_OK

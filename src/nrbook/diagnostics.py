@@ -40,6 +40,14 @@ def _display_path(path: Path, relative_to: Path | None) -> str:
         return str(path)
 
 
+def shown(path: Path) -> str:
+    """A file nrbook names to the user: relative to the working folder when it lies in it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def of_severity(problems: Iterable[Problem], severity: Severity) -> list[Problem]:
     return [p for p in problems if p.severity is severity]
 

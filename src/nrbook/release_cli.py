@@ -7,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from .cli import EXIT_CONTENT, EXIT_OK, _shown, _size, report
-from .diagnostics import Diagnostics
+from .cli import EXIT_CONTENT, EXIT_OK, _size, report
+from .diagnostics import Diagnostics, shown
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -98,11 +98,11 @@ def _release(arguments: argparse.Namespace) -> int:
     for download in done.downloads:
         print(f"  {download.name} ({_size(download.size)})", file=sys.stderr)
     total = sum(path.stat().st_size for path in done.written)
-    print(f"wrote {_shown(done.folder)}/: {len(done.written)} files ({_size(total)}), with "
+    print(f"wrote {shown(done.folder)}/: {len(done.written)} files ({_size(total)}), with "
           "index.html and SHA256SUMS", file=sys.stderr)
     if done.changes is not None:
         summary = done.changes.summary
-        print(f"changes since {_shown(Path(done.previous))}: "
+        print(f"changes since {shown(Path(done.previous))}: "
               + ", ".join(f"{count} {kind}" for kind, count in summary.items()), file=sys.stderr)
     else:
         print("no previous edition to compare with: a first release", file=sys.stderr)
@@ -131,5 +131,5 @@ def _diff(arguments: argparse.Namespace) -> int:
         sys.stdout.write(text)
         sys.stdout.flush()
         for path in written:
-            print(f"wrote {_shown(path)} ({_size(path.stat().st_size)})", file=sys.stderr)
+            print(f"wrote {shown(path)} ({_size(path.stat().st_size)})", file=sys.stderr)
     return EXIT_OK
