@@ -42,7 +42,7 @@ class Pool:
         self.state = state
         self.workers: list[tuple[multiprocessing.Process, Connection]] = []
         self.idle: set[int] = set()
-        self.pending: list[tuple[int, Job, int | None]] = []  # (priority, job, pinned worker)
+        self.pending: list[tuple[float, Job, int | None]] = []  # (priority, job, pinned worker)
         self.done: deque[tuple[int, int, Any]] = deque()
         self.next_id = 0
         self.running: dict[int, int] = {}  # worker → job id
