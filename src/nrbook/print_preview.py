@@ -235,10 +235,12 @@ def print_worker() -> int:
     meanwhile, a newer build is already on its way to cancel it.
     """
     from .fit import SheetFit, fit_levels
+    from .pool import settle_heap
     from .writers.pdf import PdfWriter
 
     options, pdf = pickle.loads(sys.stdin.buffer.read())
     os.nice(10)  # the server and the sheet previews come first: the whole book is for later
+    settle_heap()
     diagnostics = Diagnostics(strict=options.strict)
     started = time.perf_counter()
     try:
