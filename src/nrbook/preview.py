@@ -128,6 +128,7 @@ class Preview:
                               time.perf_counter() - started)
                 # The sheet pages watch both numbers: change them together.
                 if build.ok:
+                    self.sheets.offer(number, (config, book, rendered), list(diagnostics.problems))
                     self.print.request(number)
                     self._print_sheets(build, changed)
                 self.current = build

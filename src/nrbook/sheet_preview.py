@@ -4,7 +4,9 @@ Every sheet is exactly one page, so a sheet's page does not depend on the other 
 laid out alone with the book's page map (its folio, running heads and the page numbers
 of its cross-references, from the cache), it is the page the whole book prints. A
 worker process that stays up lays one sheet out per job; the preview takes its PDF
-until the whole book, laid out in the background, catches up.
+until the whole book, laid out in the background, catches up. The worker is handed
+the sources as the server's build read them (``offer``): it lays out exactly that
+build, without reading and rendering the sources a second time.
 """
 
 from __future__ import annotations
@@ -57,6 +59,13 @@ class SheetPrints:
         self.version = 0  # changes whenever a print is done
         self._process: subprocess.Popen[str] | None = None
         self._closed = False
+        self._state: tuple[int, bytes] | None = None  # the newest build's sources, pickled
+        self._sent_state = 0  # the build whose sources the worker has
+
+    def offer(self, build: int, prepared: tuple[Any, ...], problems: list[Any]) -> None:
+        """The sources as this good build read them: what its sheets are laid out from."""
+        with self.changed:
+            self._state = build, pickle.dumps((prepared, problems))
 
     def request(self, build: int, sheet_id: str) -> None:
         """Lay the sheet out for this build (an older request for it is dropped)."""
@@ -100,6 +109,10 @@ class SheetPrints:
         self.running = (sheet_id, build)
         try:
             assert process.stdin is not None
+            if self._state is not None and self._state[0] == build and self._sent_state != build:
+                state = base64.b64encode(self._state[1]).decode()
+                process.stdin.write(json.dumps({"build": build, "state": state}) + "\n")
+                self._sent_state = build
             process.stdin.write(json.dumps({"build": build, "sheet": sheet_id, "pdf": str(pdf)}) + "\n")
             process.stdin.flush()
         except (OSError, ValueError):
@@ -119,6 +132,7 @@ class SheetPrints:
             assert self._process.stdin is not None
             self._process.stdin.write(base64.b64encode(pickle.dumps(self.options)).decode() + "\n")
             self._process.stdin.flush()
+            self._sent_state = 0
             threading.Thread(target=self._read, args=(self._process,), name="nrbook-sheet-prints",
                              daemon=True).start()
         return self._process
@@ -164,14 +178,23 @@ class SheetPrints:
 
 
 def sheet_worker() -> int:
-    """The worker: the options on the first line of stdin, then one job per line, one answer each."""
+    """The worker: the options on the first line of stdin, then one job per line, one answer
+    each; a line may instead give a build's sources, as the server read them."""
+    import weasyprint  # noqa: F401 (imported before the first job, not during it)
+
+    from .pool import settle_heap
     from .sheetsources import sheet_sources
 
     options: BuildOptions = pickle.loads(base64.b64decode(sys.stdin.readline()))
     os.nice(2)  # the server answers the editor first
+    settle_heap()
     prepared: tuple[int, Any, list[Any]] | None = None  # a build's sources, read once for its sheets
     for line in sys.stdin:
         job = json.loads(line)
+        if "state" in job:
+            found, problems = pickle.loads(base64.b64decode(job["state"]))
+            prepared = (job["build"], found, problems)
+            continue
         started = time.perf_counter()
         diagnostics = Diagnostics(strict=options.strict)
         answer: dict[str, Any] = {"ok": False, "build": job["build"], "sheet": job["sheet"]}
