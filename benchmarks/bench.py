@@ -2,7 +2,9 @@
 
 Every figure is the median of several runs made in one go (with min–max), on the
 publishers' sources (../shared/corpus/guide-v1, when present) and on content/. Machines
-are shared and noisy: compare the ratios, measured side by side, more than the seconds.
+are shared and noisy: compare the ratios more than the seconds. The two sides of a ratio
+are measured in the same rounds, one after the other, and a ratio is the median of its
+rounds' ratios.
 Results go to dist/bench.json. Run it with `make bench` (BENCH_RUNS=5 for more runs).
 """
 
@@ -150,22 +152,60 @@ class Bench:
     # --- the figures ---
 
     def cold_builds(self) -> None:
-        for formats in ("html", "pdf", "epub", "html,pdf,epub"):
+        for formats in ("html", "epub", "html,pdf,epub"):
             key = f"cold_{formats.replace(',', '_')}_s"
             self.results[key] = self.repeat(lambda: self.run(
                 "build", "--out", str(self.out), "--format", formats, cold=True))
             self.say(f"cold build {formats}", self.results[key])
 
-    def floor(self) -> None:
+    def paired_rounds(self, peer: bool) -> None:
+        """The cold PDF and what it is compared with, measured side by side, round after round.
+
+        Each round lays the book out cold, then the handouts from the cache it filled, the
+        handouts from a cold cache, WeasyPrint alone on the final HTML and, for the
+        publishers' guide, pandoc + WeasyPrint: a slower or faster moment of a shared
+        machine weighs on both sides of a ratio. A ratio is the median of its rounds'.
+        """
+        floor = self.floor_command()
+        pandoc = self.pandoc_command() if peer else None
+        handouts = ("sheets", "--out", str(self.work / "handouts"), "--ids", HANDOUT_IDS)
+        figures: dict[str, list[float]] = {}
+        for _ in range(RUNS):
+            measured = {"cold_pdf_s": self.run("build", "--out", str(self.out), "--format", "pdf",
+                                               cold=True),
+                        "handouts_warm_cache_s": self.run(*handouts),
+                        "handouts_cold_cache_s": self.run(*handouts, cold=True),
+                        "floor_s": timed(floor, cwd=self.work)[0]}
+            if pandoc is not None:
+                measured["pandoc_weasyprint_s"] = timed(*pandoc)[0]
+            for key, seconds in measured.items():
+                figures.setdefault(key, []).append(seconds)
+        self.results.update({key: summary(values) for key, values in figures.items()})
+        cold = figures["cold_pdf_s"]
+        for key, other in (("pdf_over_floor", "floor_s"), ("pdf_over_pandoc", "pandoc_weasyprint_s")):
+            if other in figures:
+                self.results[key] = round(statistics.median(
+                    c / o for c, o in zip(cold, figures[other])), 3)
+        for key, handout in (("handouts_warm_over_cold", "handouts_warm_cache_s"),
+                             ("handouts_cold_over_cold", "handouts_cold_cache_s")):
+            self.results[key] = round(statistics.median(
+                h / c for h, c in zip(figures[handout], cold)), 3)
+        self.say("cold build pdf", self.results["cold_pdf_s"])
+        self.say("floor: WeasyPrint alone, one doc", self.results["floor_s"],
+                 f"   cold PDF / floor = {self.results['pdf_over_floor']:.2f}")
+        if pandoc is not None:
+            self.say("pandoc + WeasyPrint", self.results["pandoc_weasyprint_s"],
+                     f"   nrbook cold PDF / pandoc + WeasyPrint = {self.results['pdf_over_pandoc']:.2f}")
+        for label, key in (("warm", "handouts_warm"), ("cold", "handouts_cold")):
+            self.say(f"handouts {HANDOUT_IDS}, {label} cache", self.results[f"{key}_cache_s"],
+                     f"   / cold full build = {self.results[f'{key}_over_cold']:.2f}")
+
+    def floor_command(self) -> list[str]:
         html, css, root, roots = self.final_print_html()
         script = self.work / "floor.py"
         script.write_text(FLOOR, encoding="utf-8")
-        command = [sys.executable, str(script), str(html), str(css), str(root),
-                   ":".join(map(str, roots)), str(self.work / "floor.pdf")]
-        self.results["floor_s"] = self.repeat(lambda: timed(command, cwd=self.work)[0])
-        self.ratio("pdf_over_floor", self.results["cold_pdf_s"], self.results["floor_s"])
-        self.say("floor: WeasyPrint alone, one doc", self.results["floor_s"],
-                 f"   cold PDF / floor = {self.results['pdf_over_floor']:.2f}")
+        return [sys.executable, str(script), str(html), str(css), str(root),
+                ":".join(map(str, roots)), str(self.work / "floor.pdf")]
 
     def final_print_html(self) -> tuple[Path, Path, Path, list[Path]]:
         """nrbook's whole book as one fitted document (settings from a warm cache)."""
@@ -192,13 +232,13 @@ class Bench:
             [book.asset_root] if book.asset_root else [])
         return path, css, book.root, roots
 
-    def pandoc(self) -> None:
+    def pandoc_command(self) -> tuple[list[str], Path, dict[str, str]] | None:
         """The peer: pandoc's standalone HTML with a table of contents, laid out by WeasyPrint."""
         try:
             import pypandoc
         except ImportError:
             print("pandoc: PyPI pypandoc-binary is missing (make bench installs it)", flush=True)
-            return
+            return None
         pandoc = pypandoc.get_pandoc_path()
         book = self.work / "book.md"
         subprocess.run([sys.executable, str(ROOT / "benchmarks" / "corpus_markdown.py"),
@@ -206,10 +246,7 @@ class Bench:
         env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
         command = [pandoc, str(book), "-s", "--toc", "--pdf-engine=weasyprint",
                    "-o", str(self.work / "pandoc.pdf")]
-        self.results["pandoc_weasyprint_s"] = self.repeat(lambda: timed(command, self.work, env)[0])
-        self.ratio("pdf_over_pandoc", self.results["cold_pdf_s"], self.results["pandoc_weasyprint_s"])
-        self.say("pandoc + WeasyPrint", self.results["pandoc_weasyprint_s"],
-                 f"   nrbook cold PDF / pandoc + WeasyPrint = {self.results['pdf_over_pandoc']:.2f}")
+        return command, self.work, env
 
     def rebuild(self) -> None:
         """One sentence of one sheet changes: a warm rebuild, against a clean build of the same."""
@@ -234,19 +271,6 @@ class Bench:
         self.say("rebuild after one sentence", self.results["rebuild_one_sentence_s"],
                  f"   / cold = {self.results['rebuild_over_cold']:.2f}, "
                  f"byte-identical to a clean build: {'yes' if identical else 'NO'}")
-
-    def handouts(self) -> None:
-        args = ("sheets", "--out", str(self.work / "handouts"), "--ids", HANDOUT_IDS)
-        self.results["handouts_cold_cache_s"] = self.repeat(lambda: self.run(*args, cold=True))
-        self.run("build", "--out", str(self.out), "--format", "pdf", cold=True)
-        self.results["handouts_warm_cache_s"] = self.repeat(lambda: self.run(*args))
-        cold = self.results["cold_pdf_s"]
-        self.ratio("handouts_warm_over_cold", self.results["handouts_warm_cache_s"], cold)
-        self.ratio("handouts_cold_over_cold", self.results["handouts_cold_cache_s"], cold)
-        self.say(f"handouts {HANDOUT_IDS}, warm cache", self.results["handouts_warm_cache_s"],
-                 f"   / cold full build = {self.results['handouts_warm_over_cold']:.2f}")
-        self.say(f"handouts {HANDOUT_IDS}, cold cache", self.results["handouts_cold_cache_s"],
-                 f"   / cold full build = {self.results['handouts_cold_over_cold']:.2f}")
 
     def workshop(self) -> None:
         """Each workshop command, the book built before (the cache warm)."""
@@ -371,11 +395,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="nrbook-bench-") as work:
             bench = Bench(name, source, config, Path(work))
             bench.cold_builds()
-            bench.floor()
-            if source == CORPUS:
-                bench.pandoc()
+            bench.paired_rounds(peer=source == CORPUS)
             bench.rebuild()
-            bench.handouts()
             if source == CORPUS:
                 bench.preview()
             bench.workshop()
