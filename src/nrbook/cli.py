@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import BuildFailed, Diagnostics, shown
-from .pool import settle_heap
+from .pool import collect_for_layouts
 from .scaffold_cli import add_scaffold_commands, run_new
 from .workshop_cli import add_workshop_commands, date_argument, selection_writer
 
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command is None:
         parser.print_help()
         return EXIT_USAGE
-    settle_heap()  # a run of nrbook is a batch of layouts: collect as the layouts need
+    collect_for_layouts()  # a run of nrbook is a batch of layouts
     try:
         return _run(arguments)
     except BuildFailed as failure:

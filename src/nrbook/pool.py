@@ -37,11 +37,17 @@ class WorkerFailed(RuntimeError):
 LAYOUT_GC_THRESHOLDS = (20_000, 50, 10)
 
 
-def settle_heap() -> None:
-    """Ready a process for layouts: the objects it holds now (the build's context, the
-    modules) are never scanned again, and young objects are collected less often."""
-    gc.freeze()
+def collect_for_layouts() -> None:
+    """Young objects collected less often, as layouts make them by the million."""
     gc.set_threshold(*LAYOUT_GC_THRESHOLDS)
+
+
+def settle_heap() -> None:
+    """Ready a process of layouts for its jobs: the objects it holds now (the build's
+    context, the modules) are never scanned again. Only for a process made for layouts:
+    a cycle of garbage frozen with the rest would never be freed."""
+    gc.freeze()
+    collect_for_layouts()
 
 
 def worker_count(jobs: int) -> int:
