@@ -90,13 +90,6 @@ def test_the_symbols_read_back_from_the_pdf(symbol_pdf):
         assert char in page, char
 
 
-@pytest.mark.skipif(not __import__("shutil").which("pdffonts"), reason="pdffonts (poppler-utils) not installed")
-def test_pdffonts_agrees(symbol_pdf):
-    listing = subprocess.run(["pdffonts", str(symbol_pdf)], capture_output=True, text=True, check=True).stdout
-    names = [line.split()[0] for line in listing.splitlines()[2:]]
-    assert names and all(BUNDLED.match("/" + n) for n in names), listing
-
-
 EMOJI_SHEET = """---
 id: a.3
 title: Une fiche gaie
