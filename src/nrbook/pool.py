@@ -33,7 +33,7 @@ class WorkerFailed(RuntimeError):
 #: Collection thresholds while laying out. WeasyPrint allocates millions of short-lived
 #: objects, and CPython's defaults (700, 10, 10) then scan the young ones very often and
 #: the whole heap (the book, WeasyPrint's modules) over and over: 2.3 of the 24 CPU-seconds
-#: of the workers on the publishers' guide, 0.6 with these and ``settle_heap``.
+#: of the workers on the publishers' guide, 0.4 with these and ``settle_heap``.
 LAYOUT_GC_THRESHOLDS = (20_000, 50, 10)
 
 

@@ -59,13 +59,13 @@ class SheetPrints:
         self.version = 0  # changes whenever a print is done
         self._process: subprocess.Popen[str] | None = None
         self._closed = False
-        self._state: tuple[int, bytes] | None = None  # the newest build's sources, pickled
+        self._state: tuple[int, tuple[Any, ...]] | None = None  # the newest build's sources
         self._sent_state = 0  # the build whose sources the worker has
 
     def offer(self, build: int, prepared: tuple[Any, ...], problems: list[Any]) -> None:
         """The sources as this good build read them: what its sheets are laid out from."""
-        with self.changed:
-            self._state = build, pickle.dumps((prepared, problems))
+        with self.changed:  # pickled only if one of its sheets is laid out
+            self._state = build, (prepared, problems)
 
     def request(self, build: int, sheet_id: str) -> None:
         """Lay the sheet out for this build (an older request for it is dropped)."""
@@ -110,7 +110,7 @@ class SheetPrints:
         try:
             assert process.stdin is not None
             if self._state is not None and self._state[0] == build and self._sent_state != build:
-                state = base64.b64encode(self._state[1]).decode()
+                state = base64.b64encode(pickle.dumps(self._state[1])).decode()
                 process.stdin.write(json.dumps({"build": build, "state": state}) + "\n")
                 self._sent_state = build
             process.stdin.write(json.dumps({"build": build, "sheet": sheet_id, "pdf": str(pdf)}) + "\n")
