@@ -75,6 +75,14 @@ class BuildContext:
     facts: dict[str, object] = field(default_factory=dict)  # what writers learn, for later writers
     progress: Progress = field(default_factory=Progress)
 
+    def __getstate__(self) -> dict[str, object]:
+        """What a layout worker started before the build needs of it (see ``pool.start_early``):
+        not the compiled layouts, rebuilt there on first use, nor the terminal's display."""
+        state = dict(self.__dict__)
+        state.pop("environment", None)
+        state["progress"] = Progress()
+        return state
+
     def stylesheet(self, target: str) -> str:
         if target not in self._stylesheets:
             self._stylesheets[target] = "\n".join(

@@ -12,6 +12,7 @@ from .glyphs import check_characters
 from .load import load_book
 from .model import Book
 from .output import OutputStage
+from .pool import start_early, stop_early
 from .progress import Progress
 from .render import RenderedBook, render_book
 from .validate import validate
@@ -57,17 +58,28 @@ def build(options: BuildOptions, diagnostics: Diagnostics | None = None,
         formats = options.formats or PROFILE_FORMATS.get(options.profile, tuple(WRITERS))
         writers = [WRITERS[name] for name in sorted(formats, key=list(WRITERS).index)]
     progress = progress or Progress()
-    with progress.running():
-        progress.step("reading and checking the sources")
-        config, book, rendered = prepare(options, diagnostics)
-        with OutputStage(options.out) as stage:
-            context = BuildContext(options, config, book, rendered, diagnostics,
-                                   build_date(book.info.date), stage,
-                                   facts if facts is not None else {}, progress)
-            for writer in writers:
-                instance = writer(context)
-                progress.step(f"writing {instance.format}")
-                instance.write()
-            if diagnostics.errors:  # writers find problems too (a sheet that cannot fit, --strict)
-                raise BuildFailed(diagnostics)
-            return stage.commit()
+    if any(_lays_out(writer, options) for writer in writers):
+        start_early()  # the layout workers import WeasyPrint while the sources are read
+    try:
+        with progress.running():
+            progress.step("reading and checking the sources")
+            config, book, rendered = prepare(options, diagnostics)
+            with OutputStage(options.out) as stage:
+                context = BuildContext(options, config, book, rendered, diagnostics,
+                                       build_date(book.info.date), stage,
+                                       facts if facts is not None else {}, progress)
+                for writer in writers:
+                    instance = writer(context)
+                    progress.step(f"writing {instance.format}")
+                    instance.write()
+                if diagnostics.errors:  # writers find problems too (a sheet that cannot fit, --strict)
+                    raise BuildFailed(diagnostics)
+                return stage.commit()
+    finally:
+        stop_early()  # those no layout took
+
+
+def _lays_out(factory: WriterFactory, options: BuildOptions) -> bool:
+    writer = getattr(factory, "func", factory)  # a class, or a partial of one
+    lays_out = getattr(writer, "lays_out", None)
+    return bool(lays_out(options)) if callable(lays_out) else False

@@ -3,7 +3,9 @@
 WeasyPrint lays a document out on one core; a book laid out in parts can use them all.
 Workers are forked once the sources are loaded and rendered, so they start with the
 build context in memory and receive only small jobs (a function and its arguments)
-and send back small results. A job may be pinned to a worker: what a job keeps in the
+and send back small results. A build that will lay pages out starts them earlier
+(``start_early``): they import WeasyPrint while the sources are read, and receive the
+context, pickled, when the layouts begin. A job may be pinned to a worker: what a job keeps in the
 worker (a laid-out document, which cannot cross processes) a later job can use there.
 With one core, or ``NRBOOK_WORKERS=1``, jobs run in the build's own process, in order.
 """
@@ -14,6 +16,8 @@ import gc
 import logging
 import multiprocessing
 import os
+import pickle
+import threading
 import traceback
 from collections import deque
 from collections.abc import Callable
@@ -50,6 +54,36 @@ def settle_heap() -> None:
     collect_for_layouts()
 
 
+#: Workers started by ``start_early``, that no pool has taken yet: they hold no build.
+_early: list[tuple[multiprocessing.Process, Connection]] = []
+
+
+def start_early() -> None:
+    """Start the layout workers now, before the sources are read: the 0.6 s each takes to
+    import WeasyPrint then passes while this process loads the book, not after."""
+    count = worker_count(len(os.sched_getaffinity(0)))
+    if count < 2 or _early:
+        return
+    context = multiprocessing.get_context("fork")
+    for index in range(count):
+        mine, theirs = context.Pipe()
+        others = [connection for _, connection in _early] + [mine]
+        process = context.Process(target=_serve, args=(theirs, None, others), daemon=True,
+                                  name=f"nrbook-layout-{index}")
+        process.start()
+        theirs.close()
+        _early.append((process, mine))
+
+
+def stop_early() -> None:
+    """Stop the early workers no pool took (the build failed, or found its layouts cached)."""
+    while _early:
+        process, connection = _early.pop()
+        process.kill()
+        connection.close()
+        process.join(timeout=5)
+
+
 def worker_count(jobs: int) -> int:
     wanted = os.environ.get("NRBOOK_WORKERS", "").strip()
     cores = int(wanted) if wanted.isdigit() and int(wanted) > 0 else len(os.sched_getaffinity(0))
@@ -68,9 +102,22 @@ class Pool:
         self.next_id = 0
         self.running: dict[int, int] = {}  # worker → job id
         self.used: set[int] = set()  # the workers given a job at least once
+        self.handing: dict[int, threading.Thread] = {}  # early workers still being sent the state
         if workers > 1:
+            taken = [_early.pop(0) for _ in range(min(workers, len(_early)))]
+            stop_early()  # more than this pool needs
+            if taken:
+                # Sent from threads: an early worker reads its state once WeasyPrint is imported,
+                # and this process has its own work to do meanwhile.
+                state_bytes = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+                for index, (process, connection) in enumerate(taken):
+                    self.handing[index] = threading.Thread(
+                        target=_hand_over, args=(connection, state_bytes), daemon=True)
+                    self.handing[index].start()
+                    self.workers.append((process, connection))
+                    self.idle.add(index)
             context = multiprocessing.get_context("fork")
-            for index in range(workers):
+            for index in range(len(taken), workers):
                 mine, theirs = context.Pipe()
                 # A worker must not hold the other workers' ends: each would keep the others
                 # waiting for jobs after the build is gone.
@@ -133,13 +180,19 @@ class Pool:
             self.idle.discard(worker)
             self.used.add(worker)
             self.running[worker] = job[0]
+            if worker in self.handing:  # the state first, whole, on the same connection
+                self.handing.pop(worker).join()
             self.workers[worker][1].send(job)
         self.pending = waiting
 
     def close(self) -> None:
-        for index, (process, connection) in enumerate(self.workers):
+        for index, (process, _) in enumerate(self.workers):
             if index not in self.used:  # still importing WeasyPrint, perhaps: nothing to wait for
                 process.kill()
+        for thread in self.handing.values():  # to workers killed above: ends with their end
+            thread.join()
+        self.handing.clear()
+        for process, connection in self.workers:
             try:
                 connection.send(None)
             except OSError:
@@ -175,6 +228,13 @@ def _end_with_parent() -> None:
         pass
 
 
+def _hand_over(connection: Connection, state: bytes) -> None:
+    try:
+        connection.send_bytes(state)
+    except OSError:  # the worker was stopped first: the pool did not need it
+        pass
+
+
 class _Failure:
     def __init__(self, trace: str):
         self.trace = trace
@@ -188,7 +248,10 @@ def _call(function: Callable[..., Any], state: Any, args: tuple[Any, ...]) -> An
 
 
 def _serve(connection: Connection, state: Any, others: list[Connection]) -> None:
-    """A worker: run jobs until told to stop, or until the build is gone."""
+    """A worker: run jobs until told to stop, or until the build is gone.
+
+    An early worker (``state`` None) is sent the build's state before its first job.
+    """
     settle_heap()  # the build's objects, inherited
     import weasyprint
 
@@ -201,6 +264,9 @@ def _serve(connection: Connection, state: Any, others: list[Connection]) -> None
     weasyprint.PROGRESS_LOGGER.setLevel(logging.WARNING)
     settle_heap()  # and WeasyPrint's
     try:
+        if state is None:
+            state = pickle.loads(connection.recv_bytes())
+            settle_heap()  # and the build's, received
         while True:
             message = connection.recv()
             if message is None:

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import ClassVar
 
-from ..context import BuildContext
+from ..context import BuildContext, BuildOptions
 
 
 class Writer(ABC):
@@ -17,6 +17,11 @@ class Writer(ABC):
 
     def __init__(self, context: BuildContext):
         self.context = context
+
+    @classmethod
+    def lays_out(cls, options: BuildOptions) -> bool:
+        """Whether this writer will lay pages out, as far as known before the sources are read."""
+        return False
 
     @abstractmethod
     def write(self) -> list[Path]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..booklayout import book_page_map
 from ..sheetsources import sheet_sources
-from ..context import BuildContext
+from ..context import BuildContext, BuildOptions
 from ..fit import layout_salt
 from ..fonts import font_file, named_fonts
 from ..model import Sheet, anchor_for
@@ -43,6 +43,11 @@ class HandoutWriter(Writer):
 
     format = "sheets"
     description = "selected sheets, one page each, for printing"
+
+    @classmethod
+    def lays_out(cls, options: BuildOptions) -> bool:
+        # With the book's parts cached, handouts are cut from them: nothing to lay out.
+        return options.cache is None or not (options.cache / "parts").is_dir()
 
     def __init__(self, context: BuildContext, selection: SheetFilter | None = None,
                  split: bool = False, duplex: bool = False, name: str = ""):

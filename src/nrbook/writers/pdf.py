@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from ..booklayout import lay_out_book
-from ..context import BuildContext
+from ..context import BuildContext, BuildOptions
 from ..fit import SheetFit, fit_levels
 from ..fonts import font_file, named_fonts
 from ..pdfconform import finishing
@@ -43,6 +43,10 @@ def single_document_html(context: BuildContext, fits: dict[str, SheetFit]) -> st
 class PdfWriter(Writer):
     format = "pdf"
     description = "printable A4 PDF, tagged (PDF/UA-1), fonts embedded, one page per sheet"
+
+    @classmethod
+    def lays_out(cls, options: BuildOptions) -> bool:
+        return True
 
     def write(self) -> list[Path]:
         context = self.context
