@@ -43,26 +43,46 @@ class PageMap:
                    {k: tuple(v) for k, v in data["sheet_pages"].items()})
 
 
+#: What one page of a skeleton holds: its anchors, the sheets whose stubs it shows, and
+#: the named strings (name, value) it sets, in the order WeasyPrint sets them.
+PageRecord = tuple[list[str], list[str], list[tuple[str, str]]]
+
+
 def read_page_map(document: weasyprint.Document, book: Book) -> PageMap:
     """The page map of a laid-out skeleton."""
+    return page_map_from(page_records(document), book)
+
+
+def page_records(document: weasyprint.Document) -> list[PageRecord]:
+    """What each page of a laid-out skeleton (or of a piece of it) holds, in order."""
+    records: list[PageRecord] = []
+    for page in document.pages:
+        strings = []
+        for box in page._page_box.descendants():  # noqa: SLF001 (pinned WeasyPrint; see tests)
+            if box.string_set and box.string_set != "none":
+                strings.extend((name, " ".join(text.split())) for name, text in box.string_set)
+        records.append((list(page.anchors), list(dict.fromkeys(_stubs_on(page))), strings))
+    return records
+
+
+def page_map_from(records: list[PageRecord], book: Book) -> PageMap:
+    """The page map of a skeleton whose pages hold these records (page 1 first)."""
     anchors: dict[str, int] = {}
     sheet_pages: dict[str, list[int]] = {}
     strings: dict[str, dict[str, str]] = {}
     state: dict[str, str] = {}  # each string's last value, in the order WeasyPrint sets them
-    for number, page in enumerate(document.pages, start=1):
-        for anchor in page.anchors:
+    for number, (page_anchors, stubs, page_strings) in enumerate(records, start=1):
+        for anchor in page_anchors:
             anchors.setdefault(anchor, number)
-        for sheet_id in _stubs_on(page):
+        for sheet_id in stubs:
             if sheet_id not in sheet_pages:
                 # A stub sets no string: its page shows the values set before it, whatever
                 # keyword (first, start, last) a margin box asks for.
                 strings[sheet_id] = dict(sorted(state.items()))
             sheet_pages.setdefault(sheet_id, []).append(number)
-        for box in page._page_box.descendants():  # noqa: SLF001 (pinned WeasyPrint; see tests)
-            if box.string_set and box.string_set != "none":
-                state.update((name, " ".join(text.split())) for name, text in box.string_set)
+        state.update(page_strings)
     return PageMap(anchors, {s.id: strings[s.id] for s in book.sheets if s.id in strings},
-                   len(document.pages), {k: tuple(v) for k, v in sheet_pages.items()})
+                   len(records), {k: tuple(v) for k, v in sheet_pages.items()})
 
 
 def _stubs_on(page: weasyprint.Page) -> Iterator[str]:

@@ -129,6 +129,11 @@ class Pool:
                 self.workers.append((process, mine))
                 self.idle.add(index)
 
+    @property
+    def size(self) -> int:
+        """How many jobs run at once: one per worker, or one in the build's own process."""
+        return max(1, len(self.workers))
+
     def submit(self, function: Callable[..., Any], *args: Any, worker: int | None = None,
                priority: float = 0) -> int:
         """Queue a job (pinned to ``worker`` if given); return its id.

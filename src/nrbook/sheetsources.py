@@ -3,8 +3,9 @@
 Handouts and the preview's printed sheet take each sheet's page as the book prints it.
 When the book was built, its runs of sheets are in the cache: those very pages are
 used. Otherwise the chosen sheets are laid out alone, with the book's page numbers; on a
-cold cache the skeleton (for the page numbers) and the chosen sheets' fitting run side by
-side on the layout workers, then each run of chosen sheets is laid out on one of them.
+cold cache the skeleton (for the page numbers, in pieces where it can be: ``splitmap``)
+and the chosen sheets' fitting run side by side on the layout workers, then each run of
+chosen sheets is laid out on one of them.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from .fit import SheetFit, layout_salt
 from .model import Sheet
 from .pagemap import PageMap
 from .partcache import PartCache
-from .parts import Findings, SheetRun, collected, render_skeleton, runs, sheet_fitter, sheets_html
+from .parts import Findings, SheetRun, collected, runs, sheet_fitter, sheets_html
 from .pool import Pool, worker_count
 from .render import RenderedSheet
+from .splitmap import page_map_layout
 
 Source = tuple[Path, tuple[int, ...]]  # a PDF and the indices of a sheet's pages in it
 
@@ -71,13 +73,19 @@ def _page_map_and_fits(context: BuildContext, pool: Pool, skeleton: str,
     fitter = sheet_fitter(context, entries)
     to_measure = tuple(entry.sheet.id for entry in fitter.plan_known())
     results: dict[str, Any] = {}
-    jobs = {pool.submit(_skeleton_page_map, skeleton): "page_map"}
+    layout = page_map_layout(context, skeleton, pool.size)
+    layout.start(pool, priority=1)  # the longer: the measures fill the gaps it leaves
+    jobs = {}
     if to_measure:
         jobs[pool.submit(_measure_alone, to_measure)] = "fits"
     while pool.busy:
         job_id, _, value = pool.result()
-        results[jobs[job_id]] = value
-    page_map, findings = results["page_map"]
+        if layout.owns(job_id):
+            layout.take(pool, job_id, value)
+        else:
+            results[jobs[job_id]] = value
+    page_map, findings = layout.page_map, layout.findings
+    assert page_map is not None
     findings.report(context.diagnostics)
     keep_page_map(context, skeleton, page_map, findings)
     fits, measure_findings = results.get("fits", ({}, Findings()))
@@ -168,12 +176,6 @@ def _pages_of(path: Path, ids: tuple[str, ...], taken: dict[str, int], chosen: s
 
 
 # --- Jobs, run in the workers (or inline) ----------------------------------------------------
-
-def _skeleton_page_map(context: BuildContext, html: str) -> tuple[PageMap, Findings]:
-    with collected(context) as findings:
-        page_map = render_skeleton(context, html)[1]
-    return page_map, findings
-
 
 def _measure_alone(context: BuildContext, sheet_ids: tuple[str, ...]
                    ) -> tuple[dict[str, SheetFit], Findings]:
