@@ -23,7 +23,7 @@ from typing import Any
 from lxml import html as lxml_html
 
 from .context import BuildContext
-from .pagemap import PageMap, PageRecord, page_map_from
+from .pagemap import PageMap, PageRecord, page_map_from, page_records
 from .parts import Findings, collected, render_skeleton
 from .pool import Pool
 
@@ -181,10 +181,7 @@ class PageMapLayout:
 
     def _lay_out_front(self, pool: Pool, pages: int) -> None:
         assert self.pieces is not None
-        anchors: dict[str, int] = {}
-        for number, (page_anchors, _, _) in enumerate(self._main_records(), start=1):
-            for anchor in page_anchors:
-                anchors.setdefault(anchor, number)
+        anchors = page_map_from(self._main_records(), self.context.book).anchors
         self.front_guess = pages
         self.front_attempts += 1
         html = front_html(self.pieces, pages, anchors)
@@ -208,7 +205,6 @@ def _whole_page_map(context: BuildContext, html: str) -> tuple[PageMap, Findings
 
 
 def _records(context: BuildContext, html: str, target: str) -> tuple[list[PageRecord], Findings]:
-    from .pagemap import page_records
     from .pdfrender import render_document
 
     with collected(context) as findings:
