@@ -25,7 +25,8 @@ def keys(source: Path, layouts: Path = ROOT / "layouts", styles: Path = ROOT / "
     config, book, rendered = prepare(options, diagnostics)
     context = BuildContext(options, config, book, rendered, diagnostics, build_date(""),
                            OutputStage(Path("/nonexistent")))
-    return sheet_fitter(context, list(context.rendered.sheets)).keys
+    fitter = sheet_fitter(context, list(context.rendered.sheets))
+    return {entry.sheet.id: fitter.key(entry) for entry in context.rendered.sheets}
 
 
 @pytest.fixture

@@ -254,7 +254,7 @@ def known_page_map(context: BuildContext) -> tuple[PageMap | None, str]:
         return known, ""
     fitter = sheet_fitter(context, list(context.rendered.sheets))
     for entry in context.rendered.sheets:  # settings known from the cache only: no measuring here
-        cached = fitter.cache.get(fitter.keys[entry.sheet.id])
+        cached = fitter.cached(entry)
         if cached is not None:
             fitter.fits[entry.sheet.id] = cached
     html = skeleton_html(context, stubs_for(fitter.fits))

@@ -284,17 +284,32 @@ class SheetFitter:
     """
 
     def __init__(self, sheets: list[RenderedSheet], galley: Render, floor: int, cache: FitCache,
-                 keys: dict[str, str], qr_codes: frozenset[str] = frozenset()):
+                 key_of: Callable[[RenderedSheet], str], qr_codes: frozenset[str] = frozenset()):
         self.sheets = sheets
         self.qr_codes = qr_codes  # the sheets printed with a QR code
         self.galley = galley
         self.floor = floor
         self.cache = cache
-        self.keys = keys
+        self.key_of = key_of
+        self.keys: dict[str, str] = {}
         self.fits: dict[str, SheetFit] = {}
         self.provisional: set[str] = set()  # assumed to fit, to be read on the book's page
         self.available = 0.0
         self.measured = 0  # sheet layouts spent measuring, for the progress display and bench
+
+    def key(self, entry: RenderedSheet) -> str:
+        """The sheet's key in the fitting cache: its galley document hashed, made once."""
+        if entry.sheet.id not in self.keys:
+            self.keys[entry.sheet.id] = self.key_of(entry)
+        return self.keys[entry.sheet.id]
+
+    def cached(self, entry: RenderedSheet) -> SheetFit | None:
+        # No key without a cache: rendering every sheet's galley to hash it costs 0.2 s.
+        return self.cache.get(self.key(entry)) if self.cache.folder is not None else None
+
+    def store(self, entry: RenderedSheet, fit: SheetFit) -> None:
+        if self.cache.folder is not None:
+            self.cache.put(self.key(entry), fit)
 
     def plan(self) -> dict[str, SheetFit]:
         """Settings from the cache, the estimate, and the galley, in that order of cost."""
@@ -305,7 +320,7 @@ class SheetFitter:
         """Settings from the cache and the estimate; return the sheets left to measure."""
         unknown = []
         for entry in self.sheets:
-            cached = self.cache.get(self.keys[entry.sheet.id])
+            cached = self.cached(entry)
             if cached is not None:
                 self.fits[entry.sheet.id] = cached
             elif estimate_height(entry, entry.sheet.id in self.qr_codes) < MEASURE_ABOVE:
@@ -332,7 +347,7 @@ class SheetFitter:
                          self.available, page_mm)
             self.fits[entry.sheet.id] = fit
             self.provisional.discard(entry.sheet.id)
-            self.cache.put(self.keys[entry.sheet.id], fit)
+            self.store(entry, fit)
 
     def search_steps(self, entries: list[RenderedSheet], natural: dict[str, Measure]
                      ) -> dict[str, list[Measure]]:
@@ -409,6 +424,6 @@ class SheetFitter:
                            page_height_mm=round(available / PX_PER_MM, 1), measured_on="page")
             self.fits[sheet_id] = fit
             self.provisional.discard(sheet_id)
-            self.cache.put(self.keys[sheet_id], fit)
+            self.store(entry, fit)
         self.measure(overran)
         return overran

@@ -166,10 +166,11 @@ def sheet_fitter(context: BuildContext, entries: list[RenderedSheet]) -> SheetFi
 
     cache = FitCache(context.options.cache, context.options.styles)
     styles = context.stylesheet("galley")  # not in the HTML: given to WeasyPrint beside it
-    keys = {entry.sheet.id: cache.key(styles + context.html("galley.html.j2", target="galley",
-                                                            galley=[(entry, 0)]))
-            for entry in entries}
-    return SheetFitter(entries, galley, fit_levels(context.options.styles), cache, keys,
+
+    def key_of(entry: RenderedSheet) -> str:
+        return cache.key(styles + context.html("galley.html.j2", target="galley", galley=[(entry, 0)]))
+
+    return SheetFitter(entries, galley, fit_levels(context.options.styles), cache, key_of,
                        frozenset(context.qr_addresses))
 
 
