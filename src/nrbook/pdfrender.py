@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pydyf
-import weasyprint
+
+from .libraries import weasyprint  # noqa: I001 (first: see libraries.py)
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import path2url
 

@@ -258,7 +258,7 @@ def _serve(connection: Connection, state: Any, others: list[Connection]) -> None
     An early worker (``state`` None) is sent the build's state before its first job.
     """
     settle_heap()  # the build's objects, inherited
-    import weasyprint
+    from .libraries import weasyprint
 
     for other in others:
         other.close()

@@ -54,10 +54,10 @@ class TerminalProgress(Progress):
                 if " - Page " in message or "Step" in message:
                     progress.detail(message.split(" - ", 1)[-1].lower())
 
-        import weasyprint  # what this display follows: not needed before a layout
-
         handler = Pages(level=logging.INFO)
-        logger = weasyprint.PROGRESS_LOGGER
+        # WeasyPrint's PROGRESS_LOGGER, by its name: importing WeasyPrint here would cost this
+        # process a second before it reads the sources, for layouts the workers mostly do.
+        logger = logging.getLogger("weasyprint.progress")
         level = logger.level
         logger.setLevel(logging.INFO)
         logger.addHandler(handler)

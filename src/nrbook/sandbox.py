@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+from .libraries import weasyprint  # noqa: F401, I001 (first: see libraries.py)
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 from .fonts import FONT_SCHEME, FONT_TYPES, font_file

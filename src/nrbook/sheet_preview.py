@@ -180,7 +180,7 @@ class SheetPrints:
 def sheet_worker() -> int:
     """The worker: the options on the first line of stdin, then one job per line, one answer
     each; a line may instead give a build's sources, as the server read them."""
-    import weasyprint  # noqa: F401 (imported before the first job, not during it)
+    from .libraries import weasyprint  # noqa: F401 (imported before the first job, not during it)
 
     from .pool import settle_heap
     from .sheetsources import sheet_sources
