@@ -112,3 +112,35 @@ def test_a_sheet_the_estimate_misjudges_is_caught_on_its_page(tmp_path, monkeypa
     pdf = PdfBook(next(p for p in written if p.suffix == ".pdf"))
     toc = pdf.toc_entries()
     assert "MOTFINAL" in pdf.pages[toc["a.3"] - 1] and toc["a.10"] == toc["a.3"] + 1
+
+
+def fit_of(tmp_path, name: str, words: int) -> tuple[dict, PdfBook]:
+    source = copy_book(MINI, tmp_path / f"book-{name}", {"alpha/long.md": long_sheet(words, "DERNIERMOT")})
+    written, diagnostics = build_book(source, tmp_path / name, formats=("pdf",))
+    assert not diagnostics.problems, [p.format() for p in diagnostics.problems]
+    report = json.loads((tmp_path / name / "fit-report.json").read_text(encoding="utf-8"))
+    return next(s for s in report["sheets"] if s["id"] == "a.3"), PdfBook(next(p for p in written if p.suffix == ".pdf"))
+
+
+def test_a_step_proved_on_its_page_is_the_step_the_galley_finds(tmp_path, monkeypatch):
+    from nrbook import fit
+    proved, pdf = fit_of(tmp_path, "page", 640)
+    assert proved["measured_on"] == "page" and proved["level"] > 1, "this sheet's step is left to its page"
+    monkeypatch.setattr(fit, "PROVED_ON_PAGE_BELOW", 0.0)  # every step measured in the galley
+    measured, galley_pdf = fit_of(tmp_path, "galley", 640)
+    assert measured["measured_on"] == "galley"
+    assert (proved["level"], proved["body_pt"], proved["height"]) == (
+        measured["level"], measured["body_pt"], measured["height"])
+    assert pdf.pages == galley_pdf.pages
+
+
+def test_a_step_its_page_disproves_is_measured_and_the_run_laid_out_again(tmp_path, monkeypatch):
+    from nrbook import fit
+    measured, galley_pdf = fit_of(tmp_path, "galley", 640)
+    # A prediction far too hopeful: the first step, which the page shows running over.
+    monkeypatch.setattr(fit, "STEP_SHRINK", (1.0, 0.5, 0.45, 0.4, 0.35, 0.3, 0.25))
+    corrected, pdf = fit_of(tmp_path, "hopeful", 640)
+    assert corrected["measured_on"] == "galley" and corrected["level"] == measured["level"] > 1
+    assert pdf.pages == galley_pdf.pages
+    toc = pdf.toc_entries()
+    assert "DERNIERMOT" in pdf.pages[toc["a.3"] - 1] and toc["a.10"] == toc["a.3"] + 1

@@ -180,10 +180,11 @@ class _Attempt:
         return done
 
     def _measured(self, theme_id: str):
-        def done(worker: int, value: tuple[dict[str, SheetFit], int, Findings]) -> None:
-            fits, measured, findings = value
+        def done(worker: int, value: tuple[dict[str, SheetFit], set[str], int, Findings]) -> None:
+            fits, provisional, measured, findings = value
             self.fits.update(fits)
             self.provisional.difference_update(fits)
+            self.provisional.update(provisional)  # a step its page is to prove
             self.measured += measured
             findings.report(self.context.diagnostics)
             del self.measuring[theme_id]
@@ -315,12 +316,13 @@ def _write_skeleton(context: BuildContext, path: Path) -> Findings:
 
 
 def _measure(context: BuildContext, sheet_ids: tuple[str, ...]
-             ) -> tuple[dict[str, SheetFit], int, Findings]:
+             ) -> tuple[dict[str, SheetFit], set[str], int, Findings]:
     entries = [entry for entry in context.rendered.sheets if entry.sheet.id in sheet_ids]
     fitter = sheet_fitter(context, entries)
+    fitter.page_proves = True  # every sheet's run reads it on its page (lay_out_run)
     with collected(context) as findings:
         fitter.measure(entries)
-    return dict(fitter.fits), fitter.measured, findings
+    return dict(fitter.fits), set(fitter.provisional), fitter.measured, findings
 
 
 def lay_out_run_job(context: BuildContext, sheet_ids: tuple[str, ...], first_page: int,

@@ -224,6 +224,17 @@ def predicted_step(height: float, floor: int) -> int:
     return floor
 
 
+#: A step predicted to bring a sheet this far under its page (in pages, by STEP_SHRINK) is
+#: not measured in the galley when the book's page will show it (``page_proves``): the step
+#: before it is, to prove that the sheet needs it. Of the six sheets of the publishers' guide
+#: that need a step, the one predicted closer to the page's end than this needed one more.
+PROVED_ON_PAGE_BELOW = 0.985
+
+
+def _shrink(level: int) -> float:
+    return STEP_SHRINK[min(level, len(STEP_SHRINK) - 1)]
+
+
 # --- The cache -------------------------------------------------------------------------
 
 def layout_salt(styles: Path) -> bytes:
@@ -296,6 +307,9 @@ class SheetFitter:
         self.provisional: set[str] = set()  # assumed to fit, to be read on the book's page
         self.available = 0.0
         self.measured = 0  # sheet layouts spent measuring, for the progress display and bench
+        # The book's layout reads every provisional sheet on its page: a predicted step may
+        # then be proved there, as the natural setting is (see PROVED_ON_PAGE_BELOW).
+        self.page_proves = False
 
     def key(self, entry: RenderedSheet) -> str:
         """The sheet's key in the fitting cache: its galley document hashed, made once."""
@@ -340,30 +354,55 @@ class SheetFitter:
         natural = dict(zip((e.sheet.id for e in entries), read_measures(natural_document)))
         self.measured += len(entries)
         over = [e for e in entries if natural[e.sheet.id].height_px > self.available - SAFETY_PX]
-        steps = self.search_steps(over, natural) if over and self.floor else {}
+        assumed: dict[str, int] = {}  # sheet id → the step its page is to prove
+        steps = self.search_steps(over, natural, assumed) if over and self.floor else {}
         page_mm = self.available / PX_PER_MM
         for entry in entries:
+            if entry.sheet.id in assumed:
+                self.fits[entry.sheet.id] = SheetFit(
+                    entry.sheet.id, assumed[entry.sheet.id], 0.0, 0.0,
+                    natural[entry.sheet.id].height_px / self.available, 0.0, True,
+                    page_height_mm=round(page_mm, 1), measured_on="page")
+                self.provisional.add(entry.sheet.id)
+                continue
             fit = choose(entry, natural[entry.sheet.id], steps.get(entry.sheet.id, []),
                          self.available, page_mm)
             self.fits[entry.sheet.id] = fit
             self.provisional.discard(entry.sheet.id)
             self.store(entry, fit)
 
-    def search_steps(self, entries: list[RenderedSheet], natural: dict[str, Measure]
-                     ) -> dict[str, list[Measure]]:
+    def search_steps(self, entries: list[RenderedSheet], natural: dict[str, Measure],
+                     assumed: dict[str, int] | None = None) -> dict[str, list[Measure]]:
         """The measures of each sheet's steps up to the first that fits, found in few layouts.
 
         Each step is tighter than the one before, so the first step that fits is the one
         just after the last that does not. The search starts at the step predicted from the
         sheet's natural height and moves one step at a time; every round lays out all the
         sheets still searching in one galley document.
+
+        With ``page_proves``, a step predicted well under the page is not laid out here: only
+        the step before it, to prove that the sheet needs it; ``assumed`` is given the step,
+        for the book's page to prove that it fits (``settle``).
         """
         limit = self.available - SAFETY_PX
         known: dict[str, dict[int, Measure]] = {e.sheet.id: {} for e in entries}
         bounds = {e.sheet.id: [0, self.floor + 1] for e in entries}  # (fails, fits) levels
         guess = {e.sheet.id: predicted_step(natural[e.sheet.id].height_px / limit, self.floor)
                  for e in entries}
+        proving: set[str] = set()  # sheets whose first layout here is the step before the guess
         searching = list(entries)
+        if self.page_proves and assumed is not None:
+            for entry in entries:
+                sheet_id = entry.sheet.id
+                level = guess[sheet_id]
+                if (level < self.floor and natural[sheet_id].height_px / limit * _shrink(level)
+                        <= PROVED_ON_PAGE_BELOW):
+                    if level == 1:  # the step before is the natural setting, measured already
+                        assumed[sheet_id] = level
+                    else:
+                        guess[sheet_id] = level - 1
+                        proving.add(sheet_id)
+            searching = [entry for entry in entries if entry.sheet.id not in assumed]
         while searching:
             measures = read_measures(self.galley([(e, guess[e.sheet.id]) for e in searching]))
             self.measured += len(searching)
@@ -376,6 +415,11 @@ class SheetFitter:
                     bounds[sheet_id] = [low, min(high, level)]
                 else:
                     bounds[sheet_id] = [max(low, level), high]
+                if sheet_id in proving:
+                    proving.discard(sheet_id)
+                    if measure.height_px > limit:  # it needs the step predicted: its page proves it
+                        assumed[sheet_id] = level + 1
+                        continue
                 low, high = bounds[sheet_id]
                 if high - low > 1:
                     guess[sheet_id] = high - 1 if measure.height_px <= limit else low + 1
@@ -384,6 +428,8 @@ class SheetFitter:
         result = {}
         for entry in entries:
             sheet_id = entry.sheet.id
+            if assumed is not None and sheet_id in assumed:
+                continue
             low, high = bounds[sheet_id]
             chosen = min(high, self.floor)
             if chosen not in known[sheet_id]:  # only happens when no step fits: the floor
@@ -419,11 +465,19 @@ class SheetFitter:
                 overran.append(entry)
                 continue
             measure = found[0]
-            fit = SheetFit(sheet_id, 0, measure.body_pt, measure.side_pt,
-                           measure.height_px / available, measure.height_px / available, True,
+            assumed = self.fits.get(sheet_id)
+            level = assumed.level if assumed is not None else 0
+            height = measure.height_px / available
+            fit = SheetFit(sheet_id, level, measure.body_pt, measure.side_pt,
+                           assumed.natural_height if level else height, height, True,
                            page_height_mm=round(available / PX_PER_MM, 1), measured_on="page")
             self.fits[sheet_id] = fit
             self.provisional.discard(sheet_id)
             self.store(entry, fit)
-        self.measure(overran)
+        # Measured in the galley to the end: the page has already disproved one guess.
+        proves, self.page_proves = self.page_proves, False
+        try:
+            self.measure(overran)
+        finally:
+            self.page_proves = proves
         return overran
