@@ -302,7 +302,7 @@ class SheetFitter:
         self.floor = floor
         self.cache = cache
         self.key_of = key_of
-        self.keys: dict[str, str] = {}
+        self._keys: dict[str, str] = {}  # made on first use: see cached()
         self.fits: dict[str, SheetFit] = {}
         self.provisional: set[str] = set()  # assumed to fit, to be read on the book's page
         self.available = 0.0
@@ -313,9 +313,9 @@ class SheetFitter:
 
     def key(self, entry: RenderedSheet) -> str:
         """The sheet's key in the fitting cache: its galley document hashed, made once."""
-        if entry.sheet.id not in self.keys:
-            self.keys[entry.sheet.id] = self.key_of(entry)
-        return self.keys[entry.sheet.id]
+        if entry.sheet.id not in self._keys:
+            self._keys[entry.sheet.id] = self.key_of(entry)
+        return self._keys[entry.sheet.id]
 
     def cached(self, entry: RenderedSheet) -> SheetFit | None:
         # No key without a cache: rendering every sheet's galley to hash it costs 0.2 s.

@@ -120,7 +120,8 @@ def _lay_out_missing(context: BuildContext, stack: ExitStack, pool: Pool | None,
     """Lay the chosen sheets the cache lacks out, run by run, on the workers (``pool``, or
     workers started now)."""
     alone = sheet_fitter(context, missing)
-    alone.fits.update({i: f for i, f in measured.items() if i in alone.keys})
+    chosen = {entry.sheet.id for entry in missing}
+    alone.fits.update({i: f for i, f in measured.items() if i in chosen})
     unknown = [entry for entry in alone.plan_known() if entry.sheet.id not in measured]
     alone.provisional.difference_update(measured)
     alone.measure(unknown)
