@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pikepdf
 import pytest
-from conftest import MINI, run_nrbook
+from conftest import CONTENT, MINI, run_nrbook
 from pdfread import PdfBook
 
 
@@ -148,3 +148,16 @@ def test_a_handouts_headings_start_at_h1_and_skip_no_level(handouts):
                     pending.extend(reversed(list(kids)))
     assert levels[0] == 1 and levels.count(1) == 2, levels
     assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
+
+
+def test_sheets_measured_for_the_page_map_keep_their_settings_without_a_cache(tmp_path, content_build):
+    # With no cache, the sheets that may not fit are measured beside the skeleton's page map
+    # (here h.4 and b.5); the handouts must lay them out with those settings, as the book does.
+    ids = ["h.4", "a.1", "b.5"]
+    result = run_nrbook("sheets", "--source", str(CONTENT), "--out", str(tmp_path),
+                        "--ids", ",".join(ids), "--no-cache")
+    assert result.returncode == 0, result.stderr
+    book = PdfBook(content_build["pdf"])
+    pages = PdfBook(next(tmp_path.glob("*-fiches.pdf"))).pages
+    toc = book.toc_entries()
+    assert pages == [book.pages[toc[sheet_id] - 1] for sheet_id in ids]
