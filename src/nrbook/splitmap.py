@@ -3,14 +3,18 @@
 Handouts and print previews from a cold cache need the book's page numbers, not its
 skeleton drawn; laid out whole, the skeleton keeps one core busy for seconds while the
 others wait. Its main matter is a series of chapters and themes that each start a new
-page. When no page style depends on a page's number or side, no CSS counter runs
-across them and no text in them prints a page number (cross-references "p. N"), each
-lays out the same wherever it starts: the main matter is then laid out in pieces, one
-per worker, and the front matter (cover, colophon, contents) after them, with the page
-numbers they give. The contents' length may depend on these numbers, and the numbers on
-its length: the front is laid out again until both agree, the fixed point that the
-whole layout reaches too (the tests compare the two page maps). Otherwise, or with a
-single worker, the skeleton is laid out whole.
+page. When no page style depends on a page's number or side and no CSS counter runs
+across them, each lays out the same wherever it starts: the main matter is then laid
+out in pieces, one per worker, and the front matter (cover, colophon, contents) after
+them, with the page numbers they give. The contents' length may depend on these numbers,
+and the numbers on its length: the front is laid out again until both agree, the fixed
+point that the whole layout reaches too (the tests compare the two page maps).
+
+A cross-reference in the main matter prints its target's page ("p. N"), which the pieces
+cannot know: each is laid out with an estimate of that page, pinned, and kept if every
+estimate has as many digits as the page found, which is then the same width (tabular,
+unkerned figures: ``figures``). Otherwise the pieces are laid out again with the pages
+found. Without such figures, or with a single worker, the skeleton is laid out whole.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 from lxml import html as lxml_html
 
 from .context import BuildContext
+from .figures import figures_fixed_width
 from .pagemap import PageMap, PageRecord, page_map_from, page_records
 from .parts import Findings, collected, render_skeleton
 from .pool import Pool
@@ -43,6 +48,13 @@ _FRONT_PAGES, _TOC_ENTRIES_PER_PAGE = 2, 40
 #: Layouts of the front after which the numbers and the length have not agreed: the
 #: skeleton is then laid out whole (a contents whose length swings with its numbers).
 _FRONT_ATTEMPTS = 3
+#: Layouts of the main matter after which its cross-references' pages still have other
+#: lengths than the pages they were laid out with: the skeleton is then laid out whole.
+_MAIN_ATTEMPTS = 2
+#: Characters of text a page of the main matter holds, roughly: for a first estimate of
+#: the pages that cross-references print (a wrong number of digits costs a layout more).
+_CHARACTERS_PER_PAGE = 3500
+_XREFS = './/a[contains(concat(" ", normalize-space(@class), " "), " xref ")]'
 
 
 @dataclass
@@ -50,8 +62,18 @@ class Pieces:
     """The skeleton cut for a layout in pieces: the front, and the main matter in parts."""
 
     front: Any  # the lxml document of the front matter, its contents' links to be numbered
-    main: list[str]  # the HTML of each piece of the main matter, in order
+    main: list[Any]  # the lxml document of each piece of the main matter, in order
     toc_links: int
+    estimates: dict[str, int] = field(default_factory=dict)  # xref target → its page, guessed
+
+    def main_html(self, index: int, pages: dict[str, int]) -> str:
+        """A piece of the main matter, its cross-references showing these pages."""
+        piece = self.main[index]
+        for link in piece.xpath(_XREFS):
+            page = pages.get(link.get("href", "")[1:])
+            if page is not None:
+                link.set("data-page", str(page))
+        return _serialize(piece)
 
 
 def split_skeleton(context: BuildContext, html: str, pieces: int) -> Pieces | None:
@@ -63,8 +85,8 @@ def split_skeleton(context: BuildContext, html: str, pieces: int) -> Pieces | No
     main = root.find(".//main")
     if main is None or len(main) < pieces:
         return None
-    if main.xpath('.//*[contains(concat(" ", normalize-space(@class), " "), " xref ")]'):
-        return None  # a page number printed in the text: its width moves the lines
+    if main.xpath(_XREFS) and not figures_fixed_width(context.stylesheet("sheets")):
+        return None  # a page number printed in the text: its value's width moves the lines
     sizes = [len(lxml_html.tostring(child)) for child in main]
     cuts, total, running = [], sum(sizes), 0
     for index, size in enumerate(sizes):
@@ -83,11 +105,37 @@ def split_skeleton(context: BuildContext, html: str, pieces: int) -> Pieces | No
             piece_main.remove(child)
         if number:  # the main matter's own anchor is on its first page, in the first piece
             piece_main.attrib.pop("id", None)
-        texts.append(_serialize(piece))
+        texts.append(piece)
     front = copy.deepcopy(root)
     front_main = front.find(".//main")
     front_main.getparent().remove(front_main)
-    return Pieces(front, texts, len(front.xpath('//nav[contains(@class, "toc")]//a[@href]')))
+    toc_links = len(front.xpath('//nav[contains(@class, "toc")]//a[@href]'))
+    return Pieces(front, texts, toc_links, _estimated_pages(main, _front_guess(toc_links)))
+
+
+def _front_guess(toc_links: int) -> int:
+    return _FRONT_PAGES + -(-toc_links // _TOC_ENTRIES_PER_PAGE)
+
+
+def _estimated_pages(main: Any, front_pages: int) -> dict[str, int]:
+    """A guess of the page of each cross-reference's target: each chapter or theme takes
+    the pages its text would fill, each sheet's stub one page."""
+    targets = {link.get("href", "")[1:] for link in main.xpath(_XREFS)}
+    estimates: dict[str, int] = {}
+    page = front_pages + 1
+    for child in main:
+        stubs = child.xpath('.//article[contains(concat(" ", @class, " "), " sheet-stub ")]')
+        text = len(child.text_content()) - sum(len(stub.text_content()) for stub in stubs)
+        for anchor in child.xpath(".//@id"):
+            if anchor in targets:
+                estimates[anchor] = page
+        page += max(1, -(-text // _CHARACTERS_PER_PAGE))
+        for stub in stubs:
+            for anchor in stub.xpath(".//@id"):
+                if anchor in targets:
+                    estimates[anchor] = page
+            page += 1
+    return estimates
 
 
 def _pieces_lay_out_alike(css: str) -> bool:
@@ -128,6 +176,9 @@ class PageMapLayout:
     main: dict[int, list[PageRecord]] = field(default_factory=dict)
     front_guess: int = 0
     front_attempts: int = 0
+    pinned: dict[str, int] = field(default_factory=dict)  # the pages the xrefs were laid out with
+    main_attempts: int = 0
+    whole: bool = False  # laid out whole, from the start or when the pieces did not settle
     findings: Findings = field(default_factory=Findings)
     page_map: PageMap | None = None
     priority: float = 0
@@ -135,10 +186,22 @@ class PageMapLayout:
     def start(self, pool: Pool, priority: float = 0) -> None:
         self.priority = priority
         if self.pieces is None:
-            self.jobs[pool.submit(_whole_page_map, self.html, priority=priority)] = "whole"
+            self._lay_out_whole(pool)
             return
-        for index, text in enumerate(self.pieces.main):
-            self.jobs[pool.submit(_records, text, "print", priority=priority)] = f"main {index}"
+        self._lay_out_main(pool, self.pieces.estimates)
+
+    def _lay_out_whole(self, pool: Pool) -> None:
+        self.whole = True
+        self.jobs[pool.submit(_whole_page_map, self.html, priority=self.priority)] = "whole"
+
+    def _lay_out_main(self, pool: Pool, pages: dict[str, int]) -> None:
+        assert self.pieces is not None
+        self.pinned, self.main = dict(pages), {}
+        self.main_attempts += 1
+        self.findings = Findings()
+        for index in range(len(self.pieces.main)):
+            html = self.pieces.main_html(index, pages)
+            self.jobs[pool.submit(_records, html, "sheets", priority=self.priority)] = f"main {index}"
 
     def run(self, pool: Pool) -> PageMap:
         """Start the jobs and run them to the end, with no others."""
@@ -162,19 +225,19 @@ class PageMapLayout:
             if len(records) == self.front_guess:
                 self.findings.problems.extend(findings.problems)
                 self.findings.notes.extend(findings.notes)
-                self._finish(records)
+                self._finish(pool, records)
             elif self.front_attempts < _FRONT_ATTEMPTS:  # the contents took more or fewer pages
                 self._lay_out_front(pool, len(records))
             else:
-                self.jobs[pool.submit(_whole_page_map, self.html, priority=self.priority)] = "whole"
+                self._lay_out_whole(pool)
             return
         assert self.pieces is not None
         self.main[int(kind.split()[1])] = records
         self.findings.problems.extend(findings.problems)
         self.findings.notes.extend(findings.notes)
         if len(self.main) == len(self.pieces.main):
-            guess = _FRONT_PAGES + -(-self.pieces.toc_links // _TOC_ENTRIES_PER_PAGE)
-            self._lay_out_front(pool, guess)
+            self.front_attempts = 0
+            self._lay_out_front(pool, self.front_guess or _front_guess(self.pieces.toc_links))
 
     def _main_records(self) -> list[PageRecord]:
         return [record for index in sorted(self.main) for record in self.main[index]]
@@ -187,8 +250,15 @@ class PageMapLayout:
         html = front_html(self.pieces, pages, anchors)
         self.jobs[pool.submit(_records, html, "sheets", priority=self.priority)] = "front"
 
-    def _finish(self, front: list[PageRecord]) -> None:
-        self.page_map = page_map_from(front + self._main_records(), self.context.book)
+    def _finish(self, pool: Pool, front: list[PageRecord]) -> None:
+        page_map = page_map_from(front + self._main_records(), self.context.book)
+        found = {anchor: page_map.anchors.get(anchor, 0) for anchor in self.pinned}
+        if all(len(str(found[a])) == len(str(page)) for a, page in self.pinned.items()):
+            self.page_map = page_map  # each xref as wide as with the page found: the same lines
+        elif self.main_attempts < _MAIN_ATTEMPTS:
+            self._lay_out_main(pool, found)
+        else:
+            self._lay_out_whole(pool)
 
 
 def page_map_layout(context: BuildContext, html: str, workers: int) -> PageMapLayout:
