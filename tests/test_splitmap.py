@@ -137,7 +137,7 @@ def test_a_face_whose_figures_differ_or_lack_is_refused(tmp_path, change):
         subsetter.subset(font)
     path = tmp_path / "face.ttf"
     font.save(str(path))
-    assert not figures._tabular_and_unkerned(path)
+    assert not figures.figures_alike(path)
 
 
 def test_one_worker_keeps_the_skeleton_whole(tmp_path):

@@ -18,6 +18,8 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+import uharfbuzz  # already loaded by every build: fontjoin subsets with it
+
 from .fonts import FONT_SCHEME, font_file
 
 FRACTION_SLASH = 0x2044
@@ -50,7 +52,7 @@ def figures_fixed_width(css: str) -> bool:
     for family in firsts:
         for source in faces[family]:
             path = font_file(source[len(FONT_SCHEME):]) if source.startswith(FONT_SCHEME) else None
-            if path is None or not _tabular_and_unkerned(path):
+            if path is None or not figures_alike(path):
                 return False
     return True
 
@@ -60,11 +62,9 @@ def _family_name(value: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def _tabular_and_unkerned(path: Path) -> bool:
+def figures_alike(path: Path) -> bool:
     """Whether HarfBuzz, which shapes WeasyPrint's text, sets every figure the same in this
     face: one advance for each, beside any character the face has (kerning, ligatures)."""
-    import uharfbuzz
-
     face = uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(path)))
     font = uharfbuzz.Font(face)
     if not {ord(figure) for figure in "0123456789"} <= set(face.unicodes):
@@ -81,10 +81,8 @@ def _tabular_and_unkerned(path: Path) -> bool:
     return len(contexts) == 1
 
 
-def _shaped(font: object, text: str) -> list[tuple[int, int, int]]:
+def _shaped(font: uharfbuzz.Font, text: str) -> list[tuple[int, int, int]]:
     """The advance, offset and cluster of each glyph HarfBuzz gives the text (French)."""
-    import uharfbuzz
-
     buffer = uharfbuzz.Buffer()
     buffer.add_str(text)
     buffer.guess_segment_properties()
